@@ -1,0 +1,76 @@
+/**
+ * Step (a) of `npm run codegen`: dump the JSON Schema bundle from the installed codex binary into
+ * schema/, replacing what was there, and record the codex version in schema/VERSION.
+ */
+import { execFile } from 'node:child_process';
+import { access, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { resolveCodexBinary } from '../src/transport/binary.js';
+
+const run = promisify(execFile);
+
+/** Files step (b) reads; their absence means the dump did not produce what codegen expects. */
+const REQUIRED_FILES = [
+  'ClientRequest.json',
+  'ServerNotification.json',
+  'ServerRequest.json',
+  'codex_app_server_protocol.schemas.json',
+  'codex_app_server_protocol.v2.schemas.json',
+];
+
+async function pinnedCodexVersion(): Promise<string> {
+  const manifest = createRequire(import.meta.url).resolve('@openai/codex/package.json');
+  const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version?: unknown };
+  if (typeof version !== 'string') throw new Error(`codegen: ${manifest} has no version`);
+  return version;
+}
+
+/** Returns the codex version the schema was dumped from. */
+export async function dumpSchema(schemaDir: string): Promise<string> {
+  const { command, helperPath } = resolveCodexBinary();
+  const basePath = process.env.PATH ?? '';
+  const env = { ...process.env, PATH: helperPath === undefined ? basePath : `${helperPath}${path.delimiter}${basePath}` };
+
+  const { stdout } = await run(command, ['--version'], { env });
+  const version = /^codex-cli (\S+)$/.exec(stdout.trim())?.[1];
+  if (version === undefined) throw new Error(`codegen: cannot parse \`${command} --version\` output: ${JSON.stringify(stdout)}`);
+  const pinned = await pinnedCodexVersion();
+  if (version !== pinned) {
+    throw new Error(
+      `codegen: the codex binary reports ${version} but node_modules/@openai/codex is ${pinned}. ` +
+        'The platform package is out of step with the pinned dependency; reinstall (npm ci) and rerun.',
+    );
+  }
+
+  const work = await mkdtemp(path.join(tmpdir(), 'codex-schema-'));
+  try {
+    const out = path.join(work, 'schema');
+    // An empty CODEX_HOME so the developer's config.toml (features, overrides) cannot change the dump.
+    const codexHome = path.join(work, 'home');
+    await mkdir(codexHome);
+    try {
+      await run(command, ['app-server', 'generate-json-schema', '--experimental', '--out', out], {
+        env: { ...env, CODEX_HOME: codexHome },
+        maxBuffer: 16 * 1024 * 1024,
+      });
+    } catch (error) {
+      const stderr = (error as { stderr?: string }).stderr ?? '';
+      throw new Error(`codegen: \`codex app-server generate-json-schema\` failed:\n${stderr}`, { cause: error });
+    }
+    for (const file of REQUIRED_FILES) {
+      await access(path.join(out, file)).catch((cause: unknown) => {
+        throw new Error(`codegen: generate-json-schema wrote no ${file}`, { cause });
+      });
+    }
+    // Replace, not merge: types the new version dropped must not linger in schema/.
+    await rm(schemaDir, { recursive: true, force: true });
+    await cp(out, schemaDir, { recursive: true });
+    await writeFile(path.join(schemaDir, 'VERSION'), `${version}\n`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return version;
+}

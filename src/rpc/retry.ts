@@ -1,0 +1,61 @@
+import pRetry, { AbortError as StopRetrying } from 'p-retry';
+import { AbortError, InvalidArgumentError, ServerBusyError } from '../errors.js';
+
+export interface RetryOnOverloadOptions {
+  /** Attempts in all, the first one included. Default 3. */
+  readonly attempts?: number;
+  /** Delay before the first retry, in ms; it doubles each time. Default 250. */
+  readonly minDelayMs?: number;
+  /** Upper bound of any delay, in ms. Default 2000. */
+  readonly maxDelayMs?: number;
+  /** Stops waiting and retrying; the call then rejects with `AbortError`. */
+  readonly signal?: AbortSignal;
+  /** Called before each retry with the overload error that caused it. */
+  readonly onRetry?: (error: ServerBusyError, attempt: number) => void;
+}
+
+/**
+ * Runs `fn`, retrying only when it throws `ServerBusyError` (the server's queue was full).
+ * Delays grow from `minDelayMs`, doubling with jitter, up to `maxDelayMs`. Any other error is
+ * rethrown at once, untouched; when the attempts run out, the last `ServerBusyError` is thrown.
+ *
+ * @example
+ * const threads = await retryOnOverload(() => codex.request('thread/list', {}));
+ */
+export async function retryOnOverload<T>(fn: (attempt: number) => Promise<T>, options: RetryOnOverloadOptions = {}): Promise<T> {
+  const { attempts = 3, minDelayMs = 250, maxDelayMs = 2_000, signal, onRetry } = options;
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new InvalidArgumentError('retryOnOverload attempts', `must be a positive integer, got ${attempts}`);
+  }
+  if (signal?.aborted) throw new AbortError('retryOnOverload', signal.reason);
+  // p-retry would wrap non-Error throws and stop on TypeError; carry every other error out as is.
+  let passThrough: { error: unknown } | undefined;
+  try {
+    return await pRetry(
+      async (attempt) => {
+        try {
+          return await fn(attempt);
+        } catch (error) {
+          if (error instanceof ServerBusyError) throw error;
+          passThrough = { error };
+          throw new StopRetrying('not an overload');
+        }
+      },
+      {
+        retries: attempts - 1,
+        factor: 2,
+        minTimeout: minDelayMs,
+        maxTimeout: maxDelayMs,
+        randomize: true,
+        signal,
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          if (retriesLeft > 0 && error instanceof ServerBusyError) onRetry?.(error, attemptNumber);
+        },
+      },
+    );
+  } catch (error) {
+    if (passThrough !== undefined) throw passThrough.error;
+    if (signal?.aborted) throw new AbortError('retryOnOverload', signal.reason);
+    throw error;
+  }
+}

@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { InvalidArgumentError } from '../errors.js';
+import { resolveCodexBinary } from './binary.js';
+import { configFlags, type ConfigObject } from './config-flags.js';
+import { secretsOf } from './stderr-tail.js';
+
+export interface LaunchOptions {
+  readonly codexPath?: string | undefined;
+  readonly launchArgs?: readonly string[] | undefined;
+  readonly config?: ConfigObject | undefined;
+  readonly codexHome?: string | undefined;
+  readonly cwd?: string | undefined;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+}
+
+export interface Launch {
+  readonly argv: readonly string[];
+  readonly env: Record<string, string | undefined>;
+  readonly cwd: string | undefined;
+  /** Values to keep out of error messages and stderr tails. */
+  readonly secrets: readonly string[];
+}
+
+/**
+ * Works out what to spawn: `launchArgs` as given (executable first), else the native codex
+ * binary with `app-server`; then one `--config key=<TOML>` pair per config value. The
+ * environment is `process.env` with `env` merged over it (`undefined` removes a variable).
+ */
+export function planLaunch(options: LaunchOptions): Launch {
+  const merged: Record<string, string | undefined> = { ...process.env, ...options.env };
+  const env = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
+  if (options.codexHome !== undefined) env.CODEX_HOME = path.resolve(options.codexHome);
+
+  let base: readonly string[];
+  if (options.launchArgs !== undefined) {
+    if (options.launchArgs.length === 0) throw new InvalidArgumentError('launchArgs', 'must not be empty: its first element is the executable');
+    base = options.launchArgs;
+  } else {
+    const binary = resolveCodexBinary(options.codexPath);
+    if (binary.helperPath !== undefined) {
+      const pathKey = Object.keys(env).find((key) => key.toUpperCase() === 'PATH') ?? 'PATH';
+      env[pathKey] = env[pathKey] ? `${binary.helperPath}${path.delimiter}${env[pathKey]}` : binary.helperPath;
+    }
+    base = [binary.command, 'app-server'];
+  }
+  const argv = [...base, ...(options.config === undefined ? [] : configFlags(options.config))];
+  return { argv, env, cwd: options.cwd, secrets: secretsOf(env) };
+}

@@ -1,0 +1,41 @@
+import { Codex, type CodexOptions } from '../../src/index.js';
+import { ScriptedModel, type CreateCodexHomeOptions, type TemporaryCodexHome } from '../../src/testing.js';
+
+/** A scripted model, a throwaway CODEX_HOME pointing at it, and the real app-server on top. */
+export interface Scripted extends AsyncDisposable {
+  readonly model: ScriptedModel;
+  readonly home: TemporaryCodexHome;
+  /** The client started by `scripted()`. */
+  readonly codex: Codex;
+  /** Starts another client on the same home (e.g. to restart the server). */
+  start(options?: CodexOptions): Promise<Codex>;
+}
+
+export async function scripted(options: { codex?: CodexOptions; home?: CreateCodexHomeOptions } = {}): Promise<Scripted> {
+  const model = await ScriptedModel.start();
+  const home = await model.createCodexHome(options.home);
+  const clients: Codex[] = [];
+  const start = async (extra: CodexOptions = {}): Promise<Codex> => {
+    const codex = await Codex.start({ codexHome: home.path, ...options.codex, ...extra });
+    clients.push(codex);
+    return codex;
+  };
+  try {
+    const codex = await start();
+    return {
+      model,
+      home,
+      codex,
+      start,
+      async [Symbol.asyncDispose]() {
+        await Promise.all(clients.map((client) => client.close()));
+        await model.close();
+        await home.remove();
+      },
+    };
+  } catch (error) {
+    await model.close();
+    await home.remove();
+    throw error;
+  }
+}

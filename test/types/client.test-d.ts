@@ -1,0 +1,49 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import type {
+  Codex,
+  ModelListResponse,
+  Notification,
+  ThreadStartResponse,
+  TurnCompletedNotification,
+  TurnStartedNotification,
+  AgentMessageDeltaNotification,
+  UnknownNotification,
+  LogoutAccountResponse,
+  TurnStartParams,
+} from '../../src/index.js';
+
+describe('typed protocol surface', () => {
+  it("request('thread/start', …) returns ThreadStartResponse", () => {
+    expectTypeOf<Codex['request']>().toBeFunction();
+    const codex = null as unknown as Codex;
+    expectTypeOf(codex.request('thread/start', {})).toEqualTypeOf<Promise<ThreadStartResponse>>();
+    expectTypeOf(codex.request('model/list')).toEqualTypeOf<Promise<ModelListResponse>>();
+    expectTypeOf(codex.request('account/logout')).toEqualTypeOf<Promise<LogoutAccountResponse>>();
+  });
+
+  it('requires params where the method has required fields, and checks their types', () => {
+    const codex = null as unknown as Codex;
+    expectTypeOf(codex.request<'turn/start'>).parameter(1).toEqualTypeOf<TurnStartParams>();
+    // @ts-expect-error turn/start needs params
+    void codex.request('turn/start');
+    // @ts-expect-error threadId must be a string
+    void codex.request('thread/read', { threadId: 1 });
+    // @ts-expect-error no such method
+    void codex.request('thread/nope', {});
+  });
+
+  it('narrows a Notification on method to that notification’s params', () => {
+    const n = null as unknown as Notification;
+    if (n.method === 'turn/started') expectTypeOf(n.params).toEqualTypeOf<TurnStartedNotification>();
+    if (n.method === 'turn/completed') expectTypeOf(n.params).toEqualTypeOf<TurnCompletedNotification>();
+    switch (n.method) {
+      case 'item/agentMessage/delta':
+        expectTypeOf(n.params).toEqualTypeOf<AgentMessageDeltaNotification>();
+        break;
+      default:
+        break;
+    }
+    expectTypeOf<Extract<Notification, { params: unknown }>>().toMatchTypeOf<Notification>();
+    expectTypeOf<UnknownNotification['params']>().toBeUnknown();
+  });
+});

@@ -1,0 +1,16 @@
+import { defineConfig, type Options } from 'tsup';
+
+const shared: Options = {
+  entry: { index: 'src/index.ts', testing: 'src/testing.ts' },
+  dts: true,
+  target: 'node20',
+  platform: 'node',
+  sourcemap: true,
+};
+
+export default defineConfig([
+  { ...shared, format: 'esm', clean: true },
+  // p-retry is ESM-only: the CJS build bundles it so `require()` works on every Node 20,
+  // not only where `require(esm)` is available.
+  { ...shared, format: 'cjs', shims: true, noExternal: ['p-retry', 'is-network-error'] },
+]);
