@@ -6,6 +6,18 @@ export type {
   NotificationsOptions,
   RequestOptions,
 } from './session/codex.js';
+export { Thread } from './session/thread.js';
+export type { ThreadSettings } from './session/thread.js';
+export { TurnHandle, TurnFailedError, StructuredOutputError } from './session/turn.js';
+export { reduceTurn, initialTurnState, toTurnResult, finalResponseOf, turnIdOf } from './session/reducer.js';
+export type { TurnResult, TurnState } from './session/reducer.js';
+export { text, image, localImage, skill, mention, externalMessage } from './session/inputs.js';
+export type { ExternalMessage, TurnInput } from './session/inputs.js';
+export type { ApprovalMode, ThreadForkOptions, ThreadResumeOptions, ThreadStartOptions, TurnOptions } from './session/options.js';
+export { safeAnswer } from './session/server-requests.js';
+export type { ServerRequestContext, ServerRequestHandler, ServerRequestHandlers } from './session/server-requests.js';
+export { LoginFailedError } from './session/login.js';
+export type { LoginHandle } from './session/login.js';
 export { retryOnOverload } from './rpc/retry.js';
 export type { RetryOnOverloadOptions } from './rpc/retry.js';
 export type { ConfigObject, ConfigValue } from './transport/config-flags.js';
@@ -30,5 +42,8 @@ export type { ProtocolErrorKind, TransportClosedDetails } from './errors.js';
 export { SDK_VERSION } from './version.js';
 export { SCHEMA_CODEX_VERSION } from './generated/version.js';
 export type * from './generated/protocol.js';
+/** Every protocol type, also under one name: `protocol.Thread` is the server's thread record. */
+export type * as protocol from './generated/protocol.js';
+export type { Thread as ThreadInfo } from './generated/protocol.js';
 export type * from './generated/methods.js';
 export { CLIENT_REQUEST_METHODS, SERVER_NOTIFICATION_METHODS, SERVER_REQUEST_METHODS } from './generated/methods.js';

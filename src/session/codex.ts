@@ -1,14 +1,35 @@
-import { AbortError, InvalidArgumentError, type ProtocolError, type TransportClosedError } from '../errors.js';
+import { AbortError, CodexError, InvalidArgumentError, type ProtocolError, type TransportClosedError } from '../errors.js';
 import type { ClientRequestMap, ClientRequestMethod, Notification } from '../generated/methods.js';
-import type { ClientInfo, InitializeParams, InitializeResponse } from '../generated/protocol.js';
+import type {
+  AccountLoginCompletedNotification,
+  ClientInfo,
+  GetAccountResponse,
+  InitializeParams,
+  InitializeResponse,
+  LoginAccountResponse,
+  Model,
+  Thread as ThreadInfo,
+  ThreadForkResponse,
+  ThreadListParams,
+  ThreadListResponse,
+  ThreadResumeResponse,
+  ThreadStartResponse,
+} from '../generated/protocol.js';
 import { SCHEMA_CODEX_VERSION } from '../generated/version.js';
 import type { IncomingNotification } from '../rpc/adapter.js';
-import { RpcConnection, ServerRequestError, type CallOptions } from '../rpc/connection.js';
+import { RpcConnection, type CallOptions } from '../rpc/connection.js';
 import type { ConfigObject } from '../transport/config-flags.js';
 import { planLaunch } from '../transport/launch.js';
 import { StdioTransport } from '../transport/stdio.js';
 import { Broadcast } from './broadcast.js';
+import { toWireInput } from './inputs.js';
 import { Listeners } from './listeners.js';
+import { LoginFailedError, LoginRouter, type LoginHandle } from './login.js';
+import { toWireParams, type ThreadForkOptions, type ThreadResumeOptions, type ThreadStartOptions } from './options.js';
+import { ServerRequestDispatcher, type ServerRequestHandlers } from './server-requests.js';
+import { Thread, type ThreadSession } from './thread.js';
+import type { TurnControl } from './turn.js';
+import { TurnRouter } from './turn-router.js';
 import { SDK_VERSION } from '../version.js';
 
 export interface CodexOptions {
@@ -40,6 +61,13 @@ export interface CodexOptions {
   readonly signal?: AbortSignal;
   /** Receives warnings raised during startup and after (default: `process.emitWarning`). */
   readonly onWarning?: (warning: CodexWarning) => void;
+  /**
+   * Handlers for requests the server sends (approvals, user input, tool calls), by method.
+   * Methods without a handler get the safe default: approvals declined, others refused.
+   */
+  readonly onServerRequest?: ServerRequestHandlers;
+  /** How long a server-request handler may take before the safe answer is sent. Default 300000. */
+  readonly serverRequestTimeoutMs?: number;
 }
 
 export interface CodexWarning {
@@ -80,11 +108,14 @@ type RequestArgs<M extends ClientRequestMethod> = undefined extends ParamsOf<M>
 const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_SERVER_REQUEST_TIMEOUT_MS = 300_000;
 
 /** Everything a client owns besides its connection; built before the connection so its callbacks can reach it. */
 interface ClientParts {
   readonly listeners: Listeners<CodexEvents>;
   readonly subscribers: Set<Broadcast<Notification>>;
+  readonly router: TurnRouter;
+  readonly logins: LoginRouter;
 }
 
 /**
@@ -103,6 +134,7 @@ export class Codex implements AsyncDisposable {
   readonly #connection: RpcConnection;
   readonly #transport: StdioTransport;
   readonly #parts: ClientParts;
+  readonly #session: ThreadSession;
   #closing: Promise<void> | undefined;
 
   private constructor(connection: RpcConnection, transport: StdioTransport, metadata: InitializeResponse, parts: ClientParts) {
@@ -111,6 +143,17 @@ export class Codex implements AsyncDisposable {
     this.metadata = metadata;
     this.#parts = parts;
     this.serverVersion = parseServerVersion(metadata.userAgent);
+    const control: TurnControl = {
+      interrupt: async (threadId, turnId) => {
+        await this.request('turn/interrupt', { threadId, turnId });
+      },
+      steer: (threadId, turnId, input) => this.request('turn/steer', { threadId, expectedTurnId: turnId, input: toWireInput(input).input }),
+    };
+    this.#session = {
+      request: (method, params, options) => this.rawRequest(method, params ?? {}, options) as never,
+      router: parts.router,
+      control,
+    };
   }
 
   /** Spawns the app-server, sends `initialize` then `initialized`, and returns the connected client. */
@@ -129,22 +172,35 @@ export class Codex implements AsyncDisposable {
     const parts: ClientParts = {
       listeners: new Listeners<CodexEvents>(),
       subscribers: new Set(),
+      router: new TurnRouter(),
+      logins: new LoginRouter(),
     };
-    const { listeners, subscribers } = parts;
+    const { listeners, subscribers, router, logins } = parts;
     if (options.onWarning !== undefined) listeners.on('warning', options.onWarning);
     const reportError = (error: ProtocolError): void => {
       if (!listeners.emit('error', error)) process.emitWarning(error.message, { code: `CODEX_SDK_${error.kind}` });
     };
+    const dispatcher = new ServerRequestDispatcher({
+      handlers: options.onServerRequest ?? {},
+      handlersForTurn: (turnId) => router.handlersForTurn(turnId),
+      handlersForThread: (threadId) => router.handlersForThread(threadId),
+      timeoutMs: options.serverRequestTimeoutMs ?? DEFAULT_SERVER_REQUEST_TIMEOUT_MS,
+      onError: reportError,
+    });
     const connection = new RpcConnection(transport, {
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       maxInFlightRequests: options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT,
       onNotification: (incoming: IncomingNotification) => {
         const notification = incoming as Notification;
+        router.route(notification);
+        if (notification.method === 'account/login/completed') logins.deliver(notification.params);
         for (const subscriber of subscribers) subscriber.push(notification);
       },
       onProtocolError: reportError,
-      onServerRequest: (method) => Promise.reject(new ServerRequestError(-32601, `${method} is not handled by this client`)),
+      onServerRequest: (method, params, id) => dispatcher.handle(method, params, id),
       onClose: (error) => {
+        router.failAll(error);
+        logins.failAll(error);
         for (const subscriber of subscribers) subscriber.end();
         subscribers.clear();
         listeners.emit('close', error);
@@ -231,6 +287,102 @@ export class Codex implements AsyncDisposable {
     return this.#parts.listeners.on(event, listener);
   }
 
+  /** Starts a new thread. Its approval mode defaults to `autoReview`. */
+  async threadStart(options: ThreadStartOptions = {}): Promise<Thread> {
+    const params = toWireParams(options, 'autoReview', 'sandbox');
+    const response = await this.request('thread/start', params, requestOptions(options));
+    return this.#threadFor(response, options.onServerRequest);
+  }
+
+  /** Loads a stored thread (for example after a restart) so new turns continue its history. */
+  async threadResume(threadId: string, options: ThreadResumeOptions = {}): Promise<Thread> {
+    const params = { ...toWireParams(options, undefined, 'sandbox'), threadId: checkId(threadId) };
+    const response = await this.request('thread/resume', params, requestOptions(options));
+    return this.#threadFor(response, options.onServerRequest);
+  }
+
+  /** Copies a thread's history into a new thread. */
+  async threadFork(threadId: string, options: ThreadForkOptions = {}): Promise<Thread> {
+    const params = { ...toWireParams(options, undefined, 'sandbox'), threadId: checkId(threadId) };
+    const response = await this.request('thread/fork', params, requestOptions(options));
+    return this.#threadFor(response, options.onServerRequest);
+  }
+
+  /** One page of stored threads; pass `nextCursor` back as `cursor` for the next page. */
+  threadList(params: ThreadListParams = {}): Promise<ThreadListResponse> {
+    return this.request('thread/list', params);
+  }
+
+  /** Moves a thread to the archive; it no longer shows in `threadList()` by default. */
+  async threadArchive(threadId: string): Promise<void> {
+    await this.request('thread/archive', { threadId: checkId(threadId) });
+  }
+
+  /** Brings a thread back from the archive. */
+  async threadUnarchive(threadId: string): Promise<ThreadInfo> {
+    return (await this.request('thread/unarchive', { threadId: checkId(threadId) })).thread;
+  }
+
+  /** Every model the server offers (all pages); hidden ones too with `includeHidden`. */
+  async models(options: { readonly includeHidden?: boolean } = {}): Promise<Model[]> {
+    const models: Model[] = [];
+    let cursor: string | null | undefined;
+    do {
+      const page = await this.request('model/list', { includeHidden: options.includeHidden ?? false, cursor: cursor ?? null });
+      models.push(...page.data);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return models;
+  }
+
+  /** The signed-in account, if any. */
+  account(): Promise<GetAccountResponse> {
+    return this.request('account/read', {});
+  }
+
+  /** Signs in with an OpenAI API key. */
+  async loginApiKey(apiKey: string): Promise<void> {
+    if (typeof apiKey !== 'string' || apiKey.length === 0) throw new InvalidArgumentError('apiKey', 'must be a non-empty string');
+    await this.request('account/login/start', { type: 'apiKey', apiKey });
+  }
+
+  /** Starts a ChatGPT browser login: open `authUrl`, then `await handle.wait()`. */
+  async loginChatgpt(): Promise<LoginHandle & { readonly authUrl: string }> {
+    const response = await this.request('account/login/start', { type: 'chatgpt' });
+    const started = expectLogin(response, 'chatgpt');
+    return { ...this.#loginHandle(started.loginId), authUrl: started.authUrl };
+  }
+
+  /** Starts a ChatGPT device-code login: show `userCode` and `verificationUrl`, then `await handle.wait()`. */
+  async loginChatgptDeviceCode(): Promise<LoginHandle & { readonly userCode: string; readonly verificationUrl: string }> {
+    const response = await this.request('account/login/start', { type: 'chatgptDeviceCode' });
+    const started = expectLogin(response, 'chatgptDeviceCode');
+    return { ...this.#loginHandle(started.loginId), userCode: started.userCode, verificationUrl: started.verificationUrl };
+  }
+
+  /** Signs out. */
+  async logout(): Promise<void> {
+    await this.request('account/logout');
+  }
+
+  #threadFor(response: ThreadStartResponse | ThreadResumeResponse | ThreadForkResponse, handlers: ServerRequestHandlers | undefined): Thread {
+    if (handlers !== undefined) this.#parts.router.setThreadHandlers(response.thread.id, handlers);
+    return new Thread(this.#session, response);
+  }
+
+  #loginHandle(loginId: string): LoginHandle {
+    const logins = this.#parts.logins;
+    return {
+      loginId,
+      wait: async (options = {}) => {
+        const completion: AccountLoginCompletedNotification = await logins.completion(loginId, options.signal);
+        if (!completion.success) throw new LoginFailedError(loginId, completion);
+        return completion;
+      },
+      cancel: () => this.request('account/login/cancel', { loginId }),
+    };
+  }
+
   /**
    * Ends the server: closes its stdin, then SIGTERM, then SIGKILL, and waits for it to exit.
    * Pending requests reject with `TransportClosedError`. Safe to call more than once.
@@ -254,6 +406,20 @@ export class Codex implements AsyncDisposable {
     };
     if (!this.#parts.listeners.emit('warning', warning)) process.emitWarning(warning.message, { code: 'CODEX_SDK_VERSION_MISMATCH' });
   }
+}
+
+function requestOptions(options: { readonly signal?: AbortSignal; readonly timeoutMs?: number }): RequestOptions {
+  return { ...(options.signal && { signal: options.signal }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) };
+}
+
+function checkId(threadId: unknown): string {
+  if (typeof threadId !== 'string' || threadId.length === 0) throw new InvalidArgumentError('threadId', 'must be a non-empty string');
+  return threadId;
+}
+
+function expectLogin<T extends LoginAccountResponse['type']>(response: LoginAccountResponse, type: T): Extract<LoginAccountResponse, { type: T }> {
+  if (response.type !== type) throw new CodexError(`account/login/start answered a ${response.type} login, expected ${type}`);
+  return response as Extract<LoginAccountResponse, { type: T }>;
 }
 
 /** Reads `1.2.3` out of a user agent such as `my_client/0.169.0 (Debian 12; x86_64) ...`. */

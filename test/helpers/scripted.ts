@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { Codex, type CodexOptions } from '../../src/index.js';
+import { resolveCodexBinary } from '../../src/transport/binary.js';
 import { ScriptedModel, type CreateCodexHomeOptions, type TemporaryCodexHome } from '../../src/testing.js';
 
 /** A scripted model, a throwaway CODEX_HOME pointing at it, and the real app-server on top. */
@@ -9,6 +11,16 @@ export interface Scripted extends AsyncDisposable {
   readonly codex: Codex;
   /** Starts another client on the same home (e.g. to restart the server). */
   start(options?: CodexOptions): Promise<Codex>;
+}
+
+const DELAYING_PROXY = fileURLToPath(new URL('../fixtures/delaying-proxy.mjs', import.meta.url));
+
+/**
+ * `launchArgs` that run the real app-server behind a pipe holding back the answers to the given
+ * methods by the given number of ms (e.g. `{ 'turn/start': 500 }`).
+ */
+export function delayedAnswers(delays: Record<string, number>): string[] {
+  return [process.execPath, DELAYING_PROXY, JSON.stringify(delays), resolveCodexBinary().command, 'app-server'];
 }
 
 export async function scripted(options: { codex?: CodexOptions; home?: CreateCodexHomeOptions } = {}): Promise<Scripted> {

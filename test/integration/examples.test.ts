@@ -6,7 +6,7 @@ const run = promisify(execFile);
 const root = new URL('../../', import.meta.url);
 
 describe('examples', () => {
-  it('quickstart runs a turn offline and streams the reply', async () => {
+  it('quickstart streams a turn and runs a follow-up, offline', async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/quickstart.ts', 'Hello?'], {
       cwd: root,
       env: { ...process.env, CODEX_DEMO_LIVE: '' },
@@ -15,6 +15,7 @@ describe('examples', () => {
     expect(stdout).toMatch(/codex app-server 0\.169\.0 \(pid \d+\)/);
     expect(stdout).toContain('> Hello?');
     expect(stdout).toContain('Hello! I am a scripted stand-in for the model');
-    expect(stdout).toContain('[turn completed]');
+    expect(stdout).toContain('[turn completed, 2 items]');
+    expect(stdout).toContain('Bonjour ! Je suis un modèle scripté.');
   });
 });

@@ -10,7 +10,12 @@ import type {
   UnknownNotification,
   LogoutAccountResponse,
   TurnStartParams,
+  CommandExecutionRequestApprovalParams,
+  Thread,
+  ThreadItem,
+  TurnResult,
 } from '../../src/index.js';
+import { image, text } from '../../src/index.js';
 
 describe('typed protocol surface', () => {
   it("request('thread/start', …) returns ThreadStartResponse", () => {
@@ -45,5 +50,33 @@ describe('typed protocol surface', () => {
     }
     expectTypeOf<Extract<Notification, { params: unknown }>>().toMatchTypeOf<Notification>();
     expectTypeOf<UnknownNotification['params']>().toBeUnknown();
+  });
+});
+
+describe('session surface', () => {
+  it('types server-request handlers by method', () => {
+    type Handlers = NonNullable<Parameters<typeof Codex.start>[0]>['onServerRequest'];
+    const handlers: Handlers = {
+      'item/commandExecution/requestApproval': (params, context) => {
+        expectTypeOf(params).toEqualTypeOf<CommandExecutionRequestApprovalParams>();
+        expectTypeOf(context.signal).toEqualTypeOf<AbortSignal>();
+        return { decision: 'accept' };
+      },
+      // @ts-expect-error a file-change approval answers with a FileChangeApprovalDecision
+      'item/fileChange/requestApproval': () => ({ decision: 'acceptWithExecpolicyAmendment' }),
+    };
+    void handlers;
+  });
+
+  it('gives run() a TurnResult and turns an AsyncIterable of notifications', async () => {
+    const thread = null as unknown as Thread;
+    expectTypeOf(thread.run('hi')).toEqualTypeOf<Promise<TurnResult>>();
+    const turn = await thread.turn([text('a'), image('data:')]);
+    expectTypeOf(turn).toMatchTypeOf<AsyncIterable<Notification>>();
+    expectTypeOf(turn.text()).toEqualTypeOf<AsyncIterable<string>>();
+    expectTypeOf<TurnResult['finalResponse']>().toEqualTypeOf<string | null>();
+    expectTypeOf<TurnResult['items']>().toEqualTypeOf<readonly ThreadItem[]>();
+    // @ts-expect-error approvalMode is one of the presets
+    void thread.turn('x', { approvalMode: 'sometimes' });
   });
 });

@@ -1,0 +1,86 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { FunctionCallOutputBody, TurnToolOutput, UserInput } from '../generated/protocol.js';
+
+/** Output of an external tool, delivered to the model as the turn's input (`turn/start` `toolOutput`). */
+export interface ExternalMessage {
+  readonly kind: 'externalMessage';
+  readonly toolName: string;
+  readonly content: FunctionCallOutputBody;
+  readonly namespace?: string | undefined;
+}
+
+/** What a turn accepts: a string, one input item, or several. */
+export type TurnInput = string | UserInput | ExternalMessage | ReadonlyArray<UserInput>;
+
+/** A text item. */
+export function text(value: string): UserInput {
+  return { type: 'text', text: value };
+}
+
+/** An image by URL. codex 0.169 accepts `data:` URLs only (it refuses remote http(s) URLs). */
+export function image(url: string): UserInput {
+  return { type: 'image', url };
+}
+
+/** An image file on the machine running the app-server; codex reads and attaches it. */
+export function localImage(path: string): UserInput {
+  return { type: 'localImage', path };
+}
+
+/** Invokes a skill by name, with the path of its SKILL.md. */
+export function skill(name: string, path: string): UserInput {
+  return { type: 'skill', name, path };
+}
+
+/** Mentions a file, app or resource by name and path. */
+export function mention(name: string, path: string): UserInput {
+  return { type: 'mention', name, path };
+}
+
+/** The result of a tool that ran outside codex, sent as the turn's input instead of user text. */
+export function externalMessage(options: {
+  readonly toolName: string;
+  readonly content: FunctionCallOutputBody;
+  readonly namespace?: string;
+}): ExternalMessage {
+  return { kind: 'externalMessage', ...options };
+}
+
+const INPUT_TYPES = new Set(['text', 'image', 'localImage', 'audio', 'localAudio', 'skill', 'mention']);
+
+/** The `turn/start` (or `turn/steer`) fields for an input, after checking its shape. */
+export function toWireInput(input: TurnInput): { input: UserInput[]; toolOutput?: TurnToolOutput } {
+  if (typeof input === 'string') {
+    if (input.length === 0) throw new InvalidArgumentError('input', 'is an empty string: a turn needs something to say');
+    return { input: [text(input)] };
+  }
+  if (isExternalMessage(input)) {
+    if (typeof input.toolName !== 'string' || input.toolName.length === 0) {
+      throw new InvalidArgumentError('externalMessage toolName', 'must be a non-empty string');
+    }
+    const toolOutput: TurnToolOutput = { name: input.toolName, output: input.content };
+    if (input.namespace !== undefined) toolOutput.namespace = input.namespace;
+    return { input: [], toolOutput };
+  }
+  const items = Array.isArray(input) ? (input as readonly unknown[]) : [input];
+  if (items.length === 0) throw new InvalidArgumentError('input', 'is an empty array: a turn needs at least one item');
+  items.forEach((item, index) => checkItem(item, Array.isArray(input) ? `input[${index}]` : 'input'));
+  return { input: items as UserInput[] };
+}
+
+function isExternalMessage(input: unknown): input is ExternalMessage {
+  return typeof input === 'object' && input !== null && (input as { kind?: unknown }).kind === 'externalMessage';
+}
+
+function checkItem(item: unknown, where: string): void {
+  if (typeof item !== 'object' || item === null) {
+    throw new InvalidArgumentError(where, `must be an input item such as text("...") or image(url), got ${item === null ? 'null' : typeof item}`);
+  }
+  const type = (item as { type?: unknown }).type;
+  if (typeof type !== 'string' || !INPUT_TYPES.has(type)) {
+    throw new InvalidArgumentError(where, `has unknown type ${JSON.stringify(type)}; expected one of ${[...INPUT_TYPES].join(', ')}`);
+  }
+  if (type === 'text' && typeof (item as { text?: unknown }).text !== 'string') {
+    throw new InvalidArgumentError(where, 'is a text item without a string `text`');
+  }
+}
