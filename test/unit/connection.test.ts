@@ -9,6 +9,7 @@ import {
   retryOnOverload,
   type Notification,
 } from '../../src/index.js';
+import { liveChildCount } from '../../src/transport/child-registry.js';
 import { eventually, isAlive, startFake } from '../helpers/fake-server.js';
 
 // Cases the real app-server cannot be made to produce on demand, against a scripted fake.
@@ -177,6 +178,31 @@ describe('Codex client over a fake app-server', () => {
     const error = await startFake({ initialize: [{ raw: 'boom\n' }, { exit: 7 }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportClosedError);
     expect(error).toMatchObject({ exitCode: 7 });
+  });
+
+  it('kills the server when initialize gets no answer before the deadline', async () => {
+    const before = liveChildCount();
+    const error = await startFake({ initialize: [] }, { requestTimeoutMs: 200 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect(error).toMatchObject({ method: 'initialize' });
+    expect(liveChildCount()).toBe(before);
+  });
+
+  it('aborts startup when its signal fires, and closes the client when it fires later', async () => {
+    const before = liveChildCount();
+    const controller = new AbortController();
+    const starting = startFake({ initialize: [] }, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('shutting down')), 50);
+    await expect(starting).rejects.toBeInstanceOf(AbortError);
+    expect(liveChildCount()).toBe(before);
+
+    const later = new AbortController();
+    const codex = await startFake({}, { signal: later.signal });
+    const closed = new Promise((resolve) => codex.on('close', resolve));
+    later.abort();
+    await closed;
+    expect(codex.closed).toBe(true);
+    expect(await eventually(() => !isAlive(codex.pid!))).toBe(true);
   });
 
   it('answers an error from initialize with a typed error and no process left behind', async () => {
