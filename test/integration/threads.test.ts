@@ -122,9 +122,10 @@ describe('models and accounts', () => {
     const login = await codex.loginChatgpt();
     expect(login.authUrl).toMatch(/^https:\/\//);
     expect(login.loginId).toBeTruthy();
-    const waiting = login.wait();
+    // Catch at once: the completion may arrive before cancel() answers.
+    const waiting = login.wait().catch((e: unknown) => e);
     expect((await login.cancel()).status).toBe('canceled');
-    const error = await waiting.catch((e: unknown) => e);
+    const error = await waiting;
     expect(error).toBeInstanceOf(LoginFailedError);
     expect((error as LoginFailedError).loginId).toBe(login.loginId);
   });
