@@ -49,7 +49,23 @@ export function turnIdOf(notification: { readonly params?: unknown }): string | 
  * changed (deltas, other turns' events), a new object otherwise.
  */
 export function reduceTurn(state: TurnState, notification: Notification): TurnState {
-  if (state.completed || turnIdOf(notification) !== state.turnId) return state;
+  if (state.completed) return state;
+  switch (notification.method) {
+    case 'turn/started':
+    case 'item/completed':
+    case 'thread/tokenUsage/updated':
+    case 'error':
+    case 'turn/completed':
+      // The method is checked before the turn id: deltas, nearly every notification of a
+      // turn, change nothing, and this way they skip the turn-id lookup on the hot path.
+      return turnIdOf(notification) === state.turnId ? fold(state, notification) : state;
+    default:
+      return state;
+  }
+}
+
+/** The change one notification of this turn makes (the methods `reduceTurn` folds). */
+function fold(state: TurnState, notification: Notification): TurnState {
   switch (notification.method) {
     case 'turn/started':
       return { ...state, turn: notification.params.turn, status: notification.params.turn.status };

@@ -138,10 +138,15 @@ export class TurnHandle implements AsyncIterable<Notification> {
 
   /** @internal One notification of this turn, in arrival order. */
   deliver(notification: Notification): void {
-    this.#state = reduceTurn(this.#state, notification);
+    const before = this.#state;
+    const state = reduceTurn(before, notification);
+    this.#state = state;
     this.#events.push(notification);
-    if (this.#state.turn !== undefined) this.#settleStarted();
-    if (this.#state.completed) this.#finish();
+    // Hot path: most notifications (deltas) leave the state as it was, and then there is
+    // nothing more to check. When it does change, it may have started or completed the turn.
+    if (state === before) return;
+    if (state.turn !== undefined) this.#settleStarted();
+    if (state.completed) this.#finish();
   }
 
   /** @internal The connection ended before the turn did. */
