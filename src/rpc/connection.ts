@@ -10,6 +10,8 @@ export interface RpcConnectionOptions {
   readonly requestTimeoutMs: number;
   /** Requests outstanding at once; the rest wait in a local queue. */
   readonly maxInFlightRequests: number;
+  /** Applied to the server's error messages before they become errors (takes secrets out). */
+  readonly redact?: (text: string) => string;
   readonly onNotification: (notification: IncomingNotification) => void;
   readonly onProtocolError: (error: ProtocolError) => void;
   /** Answers a request from the server. Throw a `ServerRequestError` to answer with an error. */
@@ -71,6 +73,7 @@ export class RpcConnection {
         handleMessage: (message, next) => {
           const id = (message as { id?: unknown }).id;
           if (typeof id === 'string' || typeof id === 'number') currentRequestId = id;
+          if ('error' in message && !('method' in message)) normalizeErrorResponse(message as ResponseShape);
           return next(message);
         },
       },
@@ -151,7 +154,8 @@ export class RpcConnection {
   #toError(method: string, error: unknown): Error {
     // vscode-jsonrpc's own codes (-32099..-32096) mean the write failed or the connection died.
     if (error instanceof ResponseError && !(error.code >= -32099 && error.code <= -32096)) {
-      return classifyServerError(error.code, error.message, error.data, method);
+      const message = this.#options.redact?.(error.message) ?? error.message;
+      return classifyServerError(error.code, message, error.data, method);
     }
     return this.#closedError ?? new TransportClosedError(`${method} could not be sent: the app-server is gone`, this.#endDetails());
   }
@@ -170,6 +174,29 @@ export class RpcConnection {
     this.#connection.dispose();
     this.#options.onClose(error);
   }
+}
+
+interface ResponseShape {
+  error?: unknown;
+  result?: unknown;
+}
+
+/**
+ * Makes a malformed error answer a well-formed one (-32603, naming what was sent) before
+ * vscode-jsonrpc sees it. Left alone, an error without a numeric code would get
+ * vscode-jsonrpc's UnknownErrorCode, -32001, and read as an overload (ServerBusyError, retried);
+ * and `error: null` without a result would fail the call as if the transport were gone.
+ */
+function normalizeErrorResponse(message: ResponseShape): void {
+  const { error } = message;
+  if (error === undefined || (error === null && 'result' in message)) return;
+  if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number') return;
+  message.error = {
+    code: -32603,
+    message: `The app-server answered with a malformed error: ${JSON.stringify(error).slice(0, 200)}`,
+    data: error,
+  };
+  delete message.result;
 }
 
 /** One request in flight: settles exactly once, by reply, deadline, abort or close. */

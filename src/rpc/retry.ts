@@ -23,6 +23,10 @@ export interface RetryOnOverloadOptions {
  * const threads = await retryOnOverload(() => codex.request('thread/list', {}));
  */
 export async function retryOnOverload<T>(fn: (attempt: number) => Promise<T>, options: RetryOnOverloadOptions = {}): Promise<T> {
+  if (typeof fn !== 'function') {
+    throw new InvalidArgumentError('fn', 'must be a function that makes the call, e.g. () => codex.request(...)');
+  }
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
   const { attempts = 3, minDelayMs = 250, maxDelayMs = 2_000, signal, onRetry } = options;
   if (!Number.isInteger(attempts) || attempts < 1) {
     throw new InvalidArgumentError('retryOnOverload attempts', `must be a positive integer, got ${attempts}`);

@@ -1,4 +1,4 @@
-import { AbortError, CodexError, InvalidArgumentError, type ProtocolError, type TransportClosedError } from '../errors.js';
+import { AbortError, CodexError, InvalidArgumentError, ProtocolError, type TransportClosedError } from '../errors.js';
 import type { ClientRequestMap, ClientRequestMethod, Notification } from '../generated/methods.js';
 import type {
   AccountLoginCompletedNotification,
@@ -19,7 +19,9 @@ import { SCHEMA_CODEX_VERSION } from '../generated/version.js';
 import type { IncomingNotification } from '../rpc/adapter.js';
 import { RpcConnection, type CallOptions } from '../rpc/connection.js';
 import type { ConfigObject } from '../transport/config-flags.js';
+import { LINE_START_CHARS } from '../transport/jsonl.js';
 import { planLaunch } from '../transport/launch.js';
+import { addSecret, redact, redactPieces } from '../transport/stderr-tail.js';
 import { StdioTransport } from '../transport/stdio.js';
 import { Broadcast } from './broadcast.js';
 import { toWireInput } from './inputs.js';
@@ -28,6 +30,7 @@ import { LoginFailedError, LoginRouter, type LoginHandle } from './login.js';
 import { toWireParams, type ThreadForkOptions, type ThreadResumeOptions, type ThreadStartOptions } from './options.js';
 import { ServerRequestDispatcher, type ServerRequestHandlers } from './server-requests.js';
 import { Thread, type ThreadSession } from './thread.js';
+import { checkHandlers, checkObject, checkSignal, checkTimeout } from './validate.js';
 import type { TurnControl } from './turn.js';
 import { TurnRouter } from './turn-router.js';
 import { SDK_VERSION } from '../version.js';
@@ -116,6 +119,8 @@ interface ClientParts {
   readonly subscribers: Set<Broadcast<Notification>>;
   readonly router: TurnRouter;
   readonly logins: LoginRouter;
+  /** Values kept out of errors, error events, warnings and stderr tails (shared with the transport). */
+  readonly secrets: string[];
 }
 
 /**
@@ -174,10 +179,12 @@ export class Codex implements AsyncDisposable {
       subscribers: new Set(),
       router: new TurnRouter(),
       logins: new LoginRouter(),
+      secrets: launch.secrets,
     };
-    const { listeners, subscribers, router, logins } = parts;
+    const { listeners, subscribers, router, logins, secrets } = parts;
     if (options.onWarning !== undefined) listeners.on('warning', options.onWarning);
-    const reportError = (error: ProtocolError): void => {
+    const reportError = (unredacted: ProtocolError): void => {
+      const error = redactProtocolError(unredacted, secrets);
       if (!listeners.emit('error', error)) process.emitWarning(error.message, { code: `CODEX_SDK_${error.kind}` });
     };
     const dispatcher = new ServerRequestDispatcher({
@@ -190,10 +197,22 @@ export class Codex implements AsyncDisposable {
     const connection = new RpcConnection(transport, {
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       maxInFlightRequests: options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT,
+      redact: (text) => redact(text, secrets),
       onNotification: (incoming: IncomingNotification) => {
         const notification = incoming as Notification;
-        router.route(notification);
-        if (notification.method === 'account/login/completed') logins.deliver(notification.params);
+        // A provider may quote the key it was sent in its error, and codex passes that on.
+        if (secrets.length > 0 && (notification.method === 'error' || notification.method === 'turn/completed')) {
+          redactTurnError(notification, secrets);
+        }
+        try {
+          router.route(notification);
+          if (notification.method === 'account/login/completed') logins.deliver(notification.params);
+        } catch (cause) {
+          // A notification whose params do not have the shape of its method. Thrown from here, it
+          // would escape the transport's data handler: an uncaught exception, and the rest of the
+          // chunk it came in lost.
+          reportError(unusableNotification(incoming, cause));
+        }
         for (const subscriber of subscribers) subscriber.push(notification);
       },
       onProtocolError: reportError,
@@ -256,6 +275,13 @@ export class Codex implements AsyncDisposable {
     if (typeof method !== 'string' || method.length === 0) {
       return Promise.reject(new InvalidArgumentError('method', 'must be a non-empty string'));
     }
+    try {
+      checkObject(options, 'options');
+      checkSignal(options.signal);
+      checkTimeout(options.timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const call: CallOptions = { signal: options.signal, timeoutMs: options.timeoutMs };
     return this.#connection.request(method, params, call);
   }
@@ -265,6 +291,8 @@ export class Codex implements AsyncDisposable {
    * closes; `break` unsubscribes.
    */
   notifications(options: NotificationsOptions = {}): AsyncIterableIterator<Notification, undefined> {
+    checkObject(options, 'options');
+    checkSignal(options.signal);
     const { signal } = options;
     const broadcast = new Broadcast<Notification>();
     const onAbort = (): void => reader.fail(new AbortError('notifications()', signal?.reason));
@@ -343,6 +371,7 @@ export class Codex implements AsyncDisposable {
   /** Signs in with an OpenAI API key. */
   async loginApiKey(apiKey: string): Promise<void> {
     if (typeof apiKey !== 'string' || apiKey.length === 0) throw new InvalidArgumentError('apiKey', 'must be a non-empty string');
+    addSecret(this.#parts.secrets, apiKey);
     await this.request('account/login/start', { type: 'apiKey', apiKey });
   }
 
@@ -408,6 +437,48 @@ export class Codex implements AsyncDisposable {
   }
 }
 
+/** The error with every secret (and every piece of one cut short) taken out of its message, line start and cause. */
+function redactProtocolError(error: ProtocolError, secrets: readonly string[]): ProtocolError {
+  if (secrets.length === 0) return error;
+  const { lineStart } = error;
+  const base = lineStart === undefined ? error.message : error.message.slice(0, error.message.length - JSON.stringify(lineStart).length - 2);
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const redacted = new ProtocolError(
+    redactPieces(base, secrets),
+    error.kind,
+    lineStart === undefined ? undefined : redactPieces(lineStart, secrets),
+    cause === undefined ? {} : { cause: redactedError(cause, secrets) },
+  );
+  return redacted.message === error.message && redacted.cause === error.cause ? error : redacted;
+}
+
+function redactedError(error: Error, secrets: readonly string[]): Error {
+  const message = redactPieces(error.message, secrets);
+  if (message === error.message) return error;
+  const copy = new Error(message);
+  copy.name = error.name;
+  return copy;
+}
+
+/** Takes secrets out of the turn error an `error` or `turn/completed` notification carries. */
+function redactTurnError(notification: Notification, secrets: readonly string[]): void {
+  const params = notification.params as { error?: unknown; turn?: { error?: unknown } } | null;
+  const error = (notification.method === 'error' ? params?.error : params?.turn?.error) as Record<string, unknown> | null | undefined;
+  if (typeof error !== 'object' || error === null) return;
+  for (const key of ['message', 'additionalDetails']) {
+    if (typeof error[key] === 'string') error[key] = redact(error[key], secrets);
+  }
+}
+
+function unusableNotification(notification: IncomingNotification, cause: unknown): ProtocolError {
+  return new ProtocolError(
+    `The app-server sent a ${notification.method} notification this client could not use (${cause instanceof Error ? cause.message : String(cause)})`,
+    'invalidMessage',
+    JSON.stringify(notification).slice(0, LINE_START_CHARS),
+    { cause },
+  );
+}
+
 function requestOptions(options: { readonly signal?: AbortSignal; readonly timeoutMs?: number }): RequestOptions {
   return { ...(options.signal && { signal: options.signal }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) };
 }
@@ -427,6 +498,9 @@ export function parseServerVersion(userAgent: string): string | undefined {
   return /^[^/\s]+\/(\d+\.\d+\.\d+[^\s(]*)/.exec(userAgent)?.[1];
 }
 
+/** The OS cannot pass a NUL in an argument or a variable: spawn() would throw a TypeError. */
+const NUL_PROBLEM = 'must not contain a NUL character (\\0): no process can receive one';
+
 function validateOptions(options: CodexOptions): void {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
   const positive = (name: keyof CodexOptions): void => {
@@ -443,8 +517,25 @@ function validateOptions(options: CodexOptions): void {
     if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
       throw new InvalidArgumentError(name, 'must be a non-empty string');
     }
+    if (value?.includes('\0')) throw new InvalidArgumentError(name, NUL_PROBLEM);
   }
   if (options.launchArgs !== undefined && (!Array.isArray(options.launchArgs) || !options.launchArgs.every((a) => typeof a === 'string'))) {
     throw new InvalidArgumentError('launchArgs', 'must be an array of strings');
   }
+  if (options.launchArgs?.some((arg) => arg.includes('\0'))) throw new InvalidArgumentError('launchArgs', NUL_PROBLEM);
+  checkObject(options.config, 'config');
+  checkObject(options.env, 'env');
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value !== undefined && typeof value !== 'string') throw new InvalidArgumentError(`env.${name}`, 'must be a string or undefined');
+    if (name.includes('\0') || name.includes('=')) throw new InvalidArgumentError(`env.${name}`, 'a variable name must not contain "=" or a NUL character');
+    if (value?.includes('\0')) throw new InvalidArgumentError(`env.${name}`, NUL_PROBLEM);
+  }
+  checkObject(options.clientInfo, 'clientInfo');
+  const optOut = options.optOutNotificationMethods;
+  if (optOut !== undefined && (!Array.isArray(optOut) || !optOut.every((m) => typeof m === 'string'))) {
+    throw new InvalidArgumentError('optOutNotificationMethods', 'must be an array of strings');
+  }
+  checkSignal(options.signal);
+  checkHandlers(options.onServerRequest);
+  if (options.onWarning !== undefined && typeof options.onWarning !== 'function') throw new InvalidArgumentError('onWarning', 'must be a function');
 }

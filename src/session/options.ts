@@ -10,6 +10,7 @@ import type {
 } from '../generated/protocol.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { ServerRequestHandlers } from './server-requests.js';
+import { checkSessionOptions } from './validate.js';
 
 /**
  * Who reviews what the agent wants to do beyond its sandbox:
@@ -63,7 +64,7 @@ export function toWireParams<T extends object>(
   defaultMode: ApprovalMode | undefined,
   sandboxKey: 'sandbox' | 'sandboxPolicy',
 ): Record<string, unknown> {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
+  checkSessionOptions(options);
   const sdkKeys: ReadonlySet<string> = new Set(SESSION_KEYS);
   const wire: Record<string, unknown> = Object.fromEntries(Object.entries(options).filter(([key]) => !sdkKeys.has(key)));
   const mode = options.approvalMode ?? defaultMode;

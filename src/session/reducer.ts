@@ -71,6 +71,8 @@ function fold(state: TurnState, notification: Notification): TurnState {
       return { ...state, turn: notification.params.turn, status: notification.params.turn.status };
     case 'item/completed': {
       const item = notification.params.item;
+      // Fail now on a malformed item rather than keep it and fail later, when the result is read.
+      if (typeof item !== 'object' || item === null) throw new TypeError(`item/completed carries no item (got ${String(item)})`);
       const existing = state.items.findIndex((candidate) => candidate.id === item.id);
       const items = existing === -1 ? [...state.items, item] : state.items.map((old, i) => (i === existing ? item : old));
       return { ...state, items };

@@ -63,9 +63,11 @@ export class Thread {
    * is still running; if it fires later, the turn is interrupted.
    */
   async turn(input: TurnInput, options: TurnOptions = {}): Promise<TurnHandle> {
+    // Checks the options (signal, deadline, handlers included) before anything else.
+    const params = toWireParams(options, undefined, 'sandboxPolicy');
     const { signal } = options;
     if (signal?.aborted) throw new AbortError('turn()', signal.reason);
-    const wire = { ...toWireParams(options, undefined, 'sandboxPolicy'), ...toWireInput(input), threadId: this.id } as TurnStartParams;
+    const wire = { ...params, ...toWireInput(input), threadId: this.id } as TurnStartParams;
 
     const previous = this.#queue;
     let release!: () => void;

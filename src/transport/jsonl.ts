@@ -20,8 +20,8 @@ export class LineSplitter {
   readonly #maxLineLength: number;
   readonly #events: LineSplitterEvents;
   #partial = '';
-  /** Set while skipping the rest of an oversized line: its start and its length so far. */
-  #skipping: { start: string; length: number } | undefined;
+  /** Set while skipping the rest of an oversized line: its start, its length so far, and whether that ends in `\r`. */
+  #skipping: { start: string; length: number; cr: boolean } | undefined;
 
   constructor(maxLineLength: number, events: LineSplitterEvents) {
     this.#maxLineLength = maxLineLength;
@@ -36,7 +36,7 @@ export class LineSplitter {
   end(): void {
     this.#consume(this.#decoder.end());
     if (this.#skipping !== undefined) {
-      this.#finishSkipping(0);
+      this.#finishSkipping(0, this.#skipping.cr);
     } else if (this.#partial.length > 0) {
       const line = this.#partial;
       this.#partial = '';
@@ -49,7 +49,7 @@ export class LineSplitter {
     let newline = text.indexOf('\n');
     while (newline !== -1) {
       if (this.#skipping !== undefined) {
-        this.#finishSkipping(newline - from);
+        this.#finishSkipping(newline - from, newline > from ? text.charCodeAt(newline - 1) === 13 : this.#skipping.cr);
       } else if (this.#partial.length === 0) {
         this.#emit(text.slice(from, newline));
       } else {
@@ -67,19 +67,24 @@ export class LineSplitter {
   #keep(rest: string): void {
     if (this.#skipping !== undefined) {
       this.#skipping.length += rest.length;
+      this.#skipping.cr = rest.charCodeAt(rest.length - 1) === 13;
       return;
     }
     this.#partial += rest;
-    if (this.#partial.length > this.#maxLineLength) {
-      this.#skipping = { start: this.#partial.slice(0, LINE_START_CHARS), length: this.#partial.length };
+    // One character of slack: a trailing `\r` is not part of the line, and may still be followed
+    // by its `\n`. Without it, where the stream was cut would decide whether a line is too long.
+    if (this.#partial.length > this.#maxLineLength + 1) {
+      const partial = this.#partial;
+      this.#skipping = { start: partial.slice(0, LINE_START_CHARS), length: partial.length, cr: partial.charCodeAt(partial.length - 1) === 13 };
       this.#partial = '';
     }
   }
 
-  #finishSkipping(extraLength: number): void {
+  /** Reports the skipped line; its length, like that of any line, does not count a trailing `\r`. */
+  #finishSkipping(extraLength: number, endsWithCr: boolean): void {
     const skipped = this.#skipping!;
     this.#skipping = undefined;
-    this.#events.onOversized(skipped.start, skipped.length + extraLength);
+    this.#events.onOversized(skipped.start, skipped.length + extraLength - (endsWithCr ? 1 : 0));
   }
 
   #emit(line: string): void {

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { resolveCodexBinary } from './binary.js';
 import { configFlags, type ConfigObject } from './config-flags.js';
-import { secretsOf } from './stderr-tail.js';
+import { isRedactable, SECRET_NAME, secretsOf } from './stderr-tail.js';
+import type { TomlValue } from './toml.js';
 
 export interface LaunchOptions {
   readonly codexPath?: string | undefined;
@@ -17,8 +18,11 @@ export interface Launch {
   readonly argv: readonly string[];
   readonly env: Record<string, string | undefined>;
   readonly cwd: string | undefined;
-  /** Values to keep out of error messages and stderr tails. */
-  readonly secrets: readonly string[];
+  /**
+   * Values to keep out of error messages and stderr tails: those of secret-looking environment
+   * variables and config keys. Mutable: the client adds the API keys it is given.
+   */
+  readonly secrets: string[];
 }
 
 /**
@@ -44,5 +48,18 @@ export function planLaunch(options: LaunchOptions): Launch {
     base = [binary.command, 'app-server'];
   }
   const argv = [...base, ...(options.config === undefined ? [] : configFlags(options.config))];
-  return { argv, env, cwd: options.cwd, secrets: secretsOf(env) };
+  const secrets = secretsOf(env);
+  if (options.config !== undefined) collectConfigSecrets(options.config, false, secrets);
+  return { argv, env, cwd: options.cwd, secrets };
+}
+
+/** String values under a secret-looking key (`experimental_bearer_token`, `api_key`, ...), at any depth. */
+function collectConfigSecrets(value: TomlValue | undefined, underSecretKey: boolean, secrets: string[]): void {
+  if (typeof value === 'string') {
+    if (underSecretKey && isRedactable(value) && !secrets.includes(value)) secrets.push(value);
+  } else if (Array.isArray(value)) {
+    for (const item of value as readonly TomlValue[]) collectConfigSecrets(item, underSecretKey, secrets);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, member] of Object.entries(value)) collectConfigSecrets(member, underSecretKey || SECRET_NAME.test(key), secrets);
+  }
 }

@@ -4,7 +4,10 @@ export class StderrTail {
   readonly #maxChars: number;
   readonly #secrets: readonly string[];
 
-  /** `secrets` are replaced by `[REDACTED]` in everything this returns. */
+  /**
+   * `secrets` are replaced by `[REDACTED]` in everything this returns. The array is kept, not
+   * copied: secrets added to it later (an API key given to `loginApiKey`) are redacted too.
+   */
   constructor(maxChars: number, secrets: readonly string[]) {
     this.#maxChars = maxChars;
     this.#secrets = secrets;
@@ -13,37 +16,78 @@ export class StderrTail {
   append(chunk: string): void {
     this.#text += chunk;
     // Trim lazily, so a chatty process costs one slice per `maxChars` of output, not per chunk.
-    if (this.#text.length > this.#maxChars * 2) this.#text = this.#text.slice(-this.#maxChars);
+    // Keep a secret's length more, so a secret that reaches into the last `maxChars` stays whole
+    // until `read()` has redacted it.
+    if (this.#text.length > this.#maxChars * 2) {
+      const margin = this.#secrets.reduce((longest, secret) => Math.max(longest, secret.length), 0);
+      this.#text = this.#text.slice(-(this.#maxChars + margin));
+    }
   }
 
   /** The last `maxChars` characters (at most), starting at a line boundary when one is near. */
   read(maxChars = this.#maxChars): string {
-    let tail = this.#text.slice(-Math.min(maxChars, this.#maxChars));
-    if (tail.length < this.#text.length) {
+    // Redacted before it is cut, so that no secret is cut in two and half of it kept.
+    const text = redact(this.#text, this.#secrets);
+    let tail = text.slice(-Math.min(maxChars, this.#maxChars));
+    if (tail.length < text.length) {
       const newline = tail.indexOf('\n');
       if (newline !== -1 && newline < tail.length - 1) tail = tail.slice(newline + 1);
     }
-    return redact(tail, this.#secrets);
+    return tail;
   }
 }
 
-/** Replaces every occurrence of each secret with `[REDACTED]`. */
+/** Replaces every occurrence of each secret with `[REDACTED]`, longest secrets first. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) {
+  for (const secret of longestFirst(secrets)) {
     if (secret.length > 0 && out.includes(secret)) out = out.split(secret).join('[REDACTED]');
   }
   return out;
 }
 
-/** Environment variables whose values must never appear in messages, stderr tails or logs. */
-const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)/i;
+/** The shortest piece of a secret `redactPieces` removes. */
+const MIN_SECRET_PIECE = 8;
+
+/**
+ * Like `redact`, and also removes pieces of secrets (`MIN_SECRET_PIECE` characters or more) that
+ * start or end one: what is left of a secret in text that was cut short, such as the first 200
+ * characters of a line, or the few characters a JSON parse error quotes.
+ */
+export function redactPieces(text: string, secrets: readonly string[]): string {
+  let out = redact(text, secrets);
+  for (const secret of longestFirst(secrets)) {
+    for (let length = secret.length - 1; length >= MIN_SECRET_PIECE; length--) {
+      for (const piece of [secret.slice(0, length), secret.slice(-length)]) {
+        if (out.includes(piece)) out = out.split(piece).join('[REDACTED]');
+      }
+    }
+  }
+  return out;
+}
+
+function longestFirst(secrets: readonly string[]): readonly string[] {
+  return secrets.length < 2 ? secrets : [...secrets].sort((a, b) => b.length - a.length);
+}
+
+/** Names of variables and config keys whose values must never appear in messages, stderr tails or logs. */
+export const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)/i;
+
+/** Whether a value is long enough to redact: shorter ones would blank out ordinary words. */
+export function isRedactable(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= MIN_SECRET_PIECE;
+}
 
 /** Picks the values worth redacting out of an environment: long values of secret-looking names. */
 export function secretsOf(env: Readonly<Record<string, string | undefined>>): string[] {
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && value.length >= 8 && SECRET_NAME.test(name)) secrets.push(value);
+    if (isRedactable(value) && SECRET_NAME.test(name)) secrets.push(value);
   }
   return secrets;
+}
+
+/** Adds `value` to `secrets` (once) if it is worth redacting. */
+export function addSecret(secrets: string[], value: unknown): void {
+  if (isRedactable(value) && !secrets.includes(value)) secrets.push(value);
 }
