@@ -108,10 +108,13 @@ export class Thread {
     return handle;
   }
 
-  /** Runs a turn to its end: `turn()` then `run()`. */
-  async run(input: TurnInput, options: TurnOptions = {}): Promise<TurnResult> {
+  /**
+   * Runs a turn to its end: `turn()` then `run()`. With `outputSchema`, name the type of the
+   * parsed answer: `thread.run<Review>(prompt, { outputSchema })`.
+   */
+  async run<Parsed = unknown>(input: TurnInput, options: TurnOptions = {}): Promise<TurnResult<Parsed>> {
     const handle = await this.turn(input, options);
-    return handle.run();
+    return handle.run<Parsed>();
   }
 
   /** Reads the thread from the server; with `includeTurns`, its turns and their items too. */

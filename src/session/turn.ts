@@ -98,9 +98,14 @@ export class TurnHandle implements AsyncIterable<Notification> {
     return this.#events.subscribe();
   }
 
-  /** The agent's text as it streams (`item/agentMessage/delta`), for progress UIs. */
-  text(): AsyncIterable<string> {
-    return { [Symbol.asyncIterator]: () => new DeltaTextIterator(this.#events.subscribe()) };
+  /**
+   * The agent's text as it streams (`item/agentMessage/delta`), for progress UIs. When a new
+   * agent message starts after another (commentary, then the answer), `separator` (default a
+   * blank line) comes before its first delta, so messages do not run together.
+   */
+  text(options: { readonly separator?: string } = {}): AsyncIterable<string> {
+    const separator = options.separator ?? '\n\n';
+    return { [Symbol.asyncIterator]: () => new DeltaTextIterator(this.#events.subscribe(), separator) };
   }
 
   /**
@@ -108,12 +113,13 @@ export class TurnHandle implements AsyncIterable<Notification> {
    * `AbortError` if its signal fired (once the turn has stopped), `TransportClosedError` if the
    * server went away. Iterate before or alongside `run()`, not after: it consumes the stream.
    */
-  run(): Promise<TurnResult> {
+  run<Parsed = unknown>(): Promise<TurnResult<Parsed>> {
     if (this.#result === undefined) {
       this.#events.anchor();
       this.#result = this.#done.then(() => this.#outcome());
     }
-    return this.#result;
+    // `parsed` is JSON.parse of the final answer: its type is the caller's claim, as with fetch's json().
+    return this.#result as Promise<TurnResult<Parsed>>;
   }
 
   /**
@@ -191,25 +197,36 @@ export class TurnHandle implements AsyncIterable<Notification> {
 /** Maps a turn's notifications to the text of its agent-message deltas. */
 class DeltaTextIterator implements AsyncIterator<string> {
   readonly #reader: BroadcastReader<Notification>;
+  readonly #separator: string;
+  /** The message the last delta belonged to. */
+  #itemId: string | undefined;
 
-  constructor(reader: BroadcastReader<Notification>) {
+  constructor(reader: BroadcastReader<Notification>, separator: string) {
     this.#reader = reader;
+    this.#separator = separator;
   }
 
   next(): Promise<IteratorResult<string>> {
     // Skip buffered non-delta events without awaiting each one.
     for (let n = this.#reader.poll(); n !== undefined; n = this.#reader.poll()) {
-      if (n.method === 'item/agentMessage/delta') return Promise.resolve({ value: n.params.delta, done: false });
+      if (n.method === 'item/agentMessage/delta') return Promise.resolve({ value: this.#text(n.params), done: false });
     }
     return this.#reader.next().then((result) => {
       if (result.done) return result;
       const n = result.value;
-      return n.method === 'item/agentMessage/delta' ? { value: n.params.delta, done: false } : this.next();
+      return n.method === 'item/agentMessage/delta' ? { value: this.#text(n.params), done: false } : this.next();
     });
   }
 
   return(): Promise<IteratorResult<string>> {
     this.#reader.close();
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  #text(delta: { readonly itemId: string; readonly delta: string }): string {
+    if (delta.itemId === this.#itemId) return delta.delta;
+    const first = this.#itemId === undefined;
+    this.#itemId = delta.itemId;
+    return first ? delta.delta : this.#separator + delta.delta;
   }
 }

@@ -53,6 +53,20 @@ describe('turn streams', () => {
     expect(done.usage?.last.outputTokens).toBe(4);
   });
 
+  it('text() separates one agent message from the next', async () => {
+    await using env = await scripted();
+    const { codex, model } = env;
+    model.enqueue(
+      reply.response([output.message('Checking.', { phase: 'commentary', deltas: 2 }), output.message('Done.', { phase: 'final_answer', deltas: 2 })]),
+      reply.response([output.message('One.', { deltas: 2 }), output.message('Two.', { deltas: 2 })]),
+    );
+    const thread = await codex.threadStart();
+    expect(await collectText(await thread.turn('first'))).toBe('Checking.\n\nDone.');
+    let custom = '';
+    for await (const delta of (await thread.turn('second')).text({ separator: ' | ' })) custom += delta;
+    expect(custom).toBe('One. | Two.');
+  });
+
   it('lets run() and a UI loop read one turn at once, each seeing every event', async () => {
     await using env = await scripted();
     const { codex, model } = env;

@@ -76,6 +76,8 @@ describe('session surface', () => {
     expectTypeOf(turn.text()).toEqualTypeOf<AsyncIterable<string>>();
     expectTypeOf<TurnResult['finalResponse']>().toEqualTypeOf<string | null>();
     expectTypeOf<TurnResult['items']>().toEqualTypeOf<readonly ThreadItem[]>();
+    const reviewed = await thread.run<{ score: number }>('rate it', { outputSchema: {} });
+    expectTypeOf(reviewed.parsed).toEqualTypeOf<{ score: number } | undefined>();
     // @ts-expect-error approvalMode is one of the presets
     void thread.turn('x', { approvalMode: 'sometimes' });
   });
