@@ -1,21 +1,190 @@
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
-const run = promisify(execFile);
-const root = new URL('../../', import.meta.url);
+// Every program in examples/ runs as a user would run it (`node --import tsx examples/<name>.ts`,
+// offline against the scripted model), and its output shows what the example is meant to show.
+// They run two at a time (each one is a child process with its own scripted model, CODEX_HOME
+// and app-server): quick, without starving the test files that run alongside on a small machine.
 
-describe('examples', () => {
-  it('quickstart streams a turn and runs a follow-up, offline', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/quickstart.ts', 'Hello?'], {
+const execFileAsync = promisify(execFile);
+const root = new URL('../../', import.meta.url);
+/** Every example; the last test checks that this is exactly what examples/ holds. */
+const EXAMPLES = [
+  'quickstart',
+  'streaming-ui',
+  'approvals',
+  'structured-output',
+  'interrupt-and-abort',
+  'threads',
+  'errors-and-retry',
+  'inputs',
+  'raw-protocol',
+] as const;
+
+const MAX_PARALLEL = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+/** Runs `examples/<name>.ts` offline (CODEX_DEMO_LIVE unset) and returns its stdout. */
+async function runExample(name: (typeof EXAMPLES)[number], args: readonly string[] = []): Promise<string> {
+  while (running >= MAX_PARALLEL) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    const env = { ...process.env };
+    delete env.CODEX_DEMO_LIVE;
+    const { stdout, stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', `examples/${name}.ts`, ...args], {
       cwd: root,
-      env: { ...process.env, CODEX_DEMO_LIVE: '' },
-      timeout: 60_000,
+      env,
+      timeout: 40_000,
     });
+    expect(stderr).toBe(''); // no warnings, no stray errors
+    return stdout;
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+/** Asserts that `parts` occur in `text` in this order. */
+function expectInOrder(text: string, parts: readonly string[]): void {
+  let from = 0;
+  for (const part of parts) {
+    const at = text.indexOf(part, from);
+    expect(at, `${JSON.stringify(part)} after offset ${from} in:\n${text}`).toBeGreaterThanOrEqual(0);
+    from = at + part.length;
+  }
+}
+
+describe.concurrent('examples', { timeout: 60_000 }, () => {
+  it('quickstart streams a turn and runs a follow-up, offline', async () => {
+    const stdout = await runExample('quickstart', ['Hello?']);
     expect(stdout).toMatch(/codex app-server 0\.169\.0 \(pid \d+\)/);
     expect(stdout).toContain('> Hello?');
     expect(stdout).toContain('Hello! I am a scripted stand-in for the model');
     expect(stdout).toContain('[turn completed, 2 items]');
     expect(stdout).toContain('Bonjour ! Je suis un modèle scripté.');
+  });
+
+  it('streaming-ui streams the text while a reducer counts items, and agrees with run()', async () => {
+    const stdout = await runExample('streaming-ui');
+    // The text loop and the status loop run independently: status lines may land anywhere in
+    // the text. Without them, the text is whole and in order.
+    const text = stdout.replace(/\n {2}\[status: [^\]]*\]\n/g, '');
+    expect(text).toContain('assistant> Running the tests.\n\nAll 3 tests pass, so the build is green.\n\nturn completed in');
+    const counts = [...stdout.matchAll(/\[status: (\w+), (\d+) items/g)].map((m) => `${m[1]} ${m[2]}`);
+    expect(counts).toEqual(['inProgress 1', 'inProgress 2', 'inProgress 3', 'inProgress 4', 'inProgress 5', 'completed 5']);
+    expect(stdout).toContain('items: userMessage, reasoning, agentMessage, commandExecution, agentMessage');
+    expect(stdout).toMatch(/ran: .*echo "3 passed, 0 failed".* -> exit 0, "3 passed, 0 failed"/);
+    expect(stdout).toContain('final answer: All 3 tests pass, so the build is green.');
+    expect(stdout).toContain('reducer agrees with run(): true');
+  });
+
+  it('approvals accepts one command and declines the other; only the accepted one ran', async () => {
+    const stdout = await runExample('approvals');
+    expect(stdout).toContain('approvalPolicy=on-request, reviewer=user');
+    expectInOrder(stdout, ["touch allowed.txt'", 'reason: needs to write a file', '-> accept', "touch blocked.txt'", '-> decline']);
+    expect(stdout).toMatch(/completed +\S.*touch allowed\.txt/);
+    expect(stdout).toMatch(/declined +\S.*touch blocked\.txt/);
+    expect(stdout).toContain('allowed.txt: exists');
+    expect(stdout).toContain('blocked.txt: absent');
+  });
+
+  it('structured-output parses JSON into result.parsed and reports prose as StructuredOutputError', async () => {
+    const stdout = await runExample('structured-output');
+    expectInOrder(stdout, ['score 8/10, verdict: approve', '  - small diff', '  - has tests']);
+    expect(stdout).toMatch(/StructuredOutputError: Turn \S+: the final message is not valid JSON/);
+    expect(stdout).toContain('the model said: "I would say it is a solid seven out of ten."');
+    expect(stdout).toContain('the turn itself: completed, 2 items');
+    expect(stdout).not.toContain('parsed again');
+  });
+
+  it('interrupt-and-abort interrupts, aborts on a deadline, takes a new turn and steers', async () => {
+    const stdout = await runExample('interrupt-and-abort');
+    expectInOrder(stdout, [
+      'streamed: "Chapter 1." -> interrupting',
+      '1. interrupt(): turn interrupted',
+      '2. AbortError after',
+      'cause: TimeoutError',
+      '3. next turn completed: Still here: the thread took a new turn.',
+      '4. steer() accepted by the running turn: true; turn completed: Fine, a haiku about autumn instead.',
+      `the model's latest user input: "Actually, make it a haiku about autumn."`,
+      'turns on the thread: interrupted, interrupted, completed, completed',
+    ]);
+    const waited = Number(/AbortError after (\d+) ms/.exec(stdout)?.[1]);
+    expect(waited).toBeGreaterThanOrEqual(490);
+  });
+
+  it('threads names, forks, lists, archives, unarchives, and resumes after a restart', async () => {
+    const stdout = await runExample('threads');
+    const id = /^started (\S+) /m.exec(stdout)?.[1];
+    const forkId = /^forked into (\S+):/m.exec(stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(forkId).toBeDefined();
+    expect(forkId).not.toBe(id);
+    expect(stdout).toContain('In this fork, the code word is still "heron".');
+    expect(stdout).toContain(`${forkId}  "Code word (fork)"`);
+    expect(stdout).toContain(`${id}  "Code word"`);
+    expect(stdout).toContain('archived the fork: in threadList() false, in threadList({ archived: true }) true');
+    expect(stdout).toContain(`unarchived ${forkId}: in threadList() true`);
+    expect(stdout).toMatch(/restarted: codex app-server pid \d+/);
+    expect(stdout).toContain(`resumed ${id}, named "Code word"`);
+    expect(stdout).toContain('after restart: The code word was "heron".');
+    expect(stdout).toContain('the thread now has 2 turns');
+    expect(stdout).toContain('included the first prompt: true');
+  });
+
+  it('errors-and-retry shows each typed error and a retry wrapper that retries only overloads', async () => {
+    const stdout = await runExample('errors-and-retry');
+    expect(stdout).toContain('1. InvalidParamsError from thread/start (code -32600): Invalid request: unknown variant `read_only`');
+    expect(stdout).toContain('2. InvalidRequestError from thread/resume: no rollout found for thread id');
+    expect(stdout).toContain('3. TurnFailedError: turn failed');
+    expect(stdout).toMatch(/message: .*401.*Incorrect API key provided/);
+    expect(stdout).toContain('codexErrorInfo: {"httpConnectionFailed":{"httpStatusCode":401}}');
+    expect(stdout).toContain('next turn: Working again.');
+    expect(stdout).toContain('4. thread/list, attempt 1');
+    expect(stdout).not.toContain('attempt 2');
+    expect(stdout).toMatch(/listed \d+ thread\(s\)/);
+    expect(stdout).toContain('not retried: InvalidRequestError after 1 attempt(s)');
+  });
+
+  it('inputs sends text, a data-URL image, a local image and an external tool output', async () => {
+    const stdout = await runExample('inputs');
+    expect(stdout).toContain('1. string -> A plain string is one text item.');
+    expect(stdout).toContain('2. text + image + localImage -> Two identical one-pixel images.');
+    expect(stdout).toContain('the model got text "Describe these two images in one sentence.');
+    expect(stdout).toContain('and 2 images:');
+    expect(stdout.match(/^ {5}data:image\/png;base64,/gm)).toHaveLength(2);
+    expect(stdout).toContain('3. externalMessage -> Sunny and 21°C in Lisbon');
+    expect(stdout).toMatch(/the model got: \{"type":"function_call_output".*"name":"weather","output":"Lisbon: sunny, 21°C"\}/);
+    expect(stdout).toContain('4. InvalidArgumentError: Invalid input: is an empty array');
+  });
+
+  it('raw-protocol makes typed requests and narrows notifications by method', async () => {
+    const stdout = await runExample('raw-protocol');
+    const turnId = /^turn\/start -> (\S+) \(inProgress\)/m.exec(stdout)?.[1];
+    expect(turnId).toBeDefined();
+    expectInOrder(stdout, [
+      'thread/start -> ',
+      `turn/started               turn ${turnId}`,
+      'item/completed             userMessage',
+      'item/completed             reasoning',
+      'item/agentMessage/delta    "Par"',
+      'item/agentMessage/delta    "is."',
+      'item/completed             agentMessage',
+      'thread/tokenUsage/updated  1209 tokens so far',
+      'turn/completed             completed',
+      'thread/read -> 1 turn(s), preview "What is the capital of France? One word."',
+      'thread/list -> 1 thread(s)',
+      "rawRequest('thread/teleport') -> MethodNotFoundError: Invalid request: unknown variant `thread/teleport`",
+    ]);
+  });
+});
+
+describe('examples directory', () => {
+  it('holds exactly the examples tested above', () => {
+    const files = readdirSync(new URL('examples/', root)).filter((f) => f.endsWith('.ts'));
+    expect(files.map((f) => f.slice(0, -3)).sort()).toEqual([...EXAMPLES].sort());
   });
 });
