@@ -120,12 +120,29 @@ export type ProtocolErrorKind =
  * to the connection. `lineStart` holds the first characters of the offending line.
  */
 export class ProtocolError extends CodexError {
+  /** What went wrong, without the line start. */
+  readonly #problem: string;
+
   constructor(
-    message: string,
+    problem: string,
     readonly kind: ProtocolErrorKind,
     readonly lineStart: string | undefined,
     options?: { cause?: unknown },
   ) {
-    super(lineStart === undefined ? message : `${message}: ${JSON.stringify(lineStart)}`, options);
+    super(lineStart === undefined ? problem : `${problem}: ${JSON.stringify(lineStart)}`, options);
+    this.#problem = problem;
+  }
+
+  /** A copy with `clean` applied to its text, line start and cause's message; itself if nothing changes. */
+  redacted(clean: (text: string) => string): ProtocolError {
+    const cause = this.cause instanceof Error ? this.cause : undefined;
+    const cleanCause = cause === undefined || clean(cause.message) === cause.message ? cause : Object.assign(new Error(clean(cause.message)), { name: cause.name });
+    const copy = new ProtocolError(
+      clean(this.#problem),
+      this.kind,
+      this.lineStart === undefined ? undefined : clean(this.lineStart),
+      cleanCause === undefined ? (this.cause === undefined ? undefined : { cause: this.cause }) : { cause: cleanCause },
+    );
+    return copy.message === this.message && cleanCause === cause ? this : copy;
   }
 }

@@ -21,7 +21,7 @@ import { RpcConnection, type CallOptions } from '../rpc/connection.js';
 import type { ConfigObject } from '../transport/config-flags.js';
 import { LINE_START_CHARS } from '../transport/jsonl.js';
 import { planLaunch } from '../transport/launch.js';
-import { addSecret, redact, redactPieces } from '../transport/stderr-tail.js';
+import { addSecret, redact } from '../transport/stderr-tail.js';
 import { StdioTransport } from '../transport/stdio.js';
 import { Broadcast } from './broadcast.js';
 import { toWireInput } from './inputs.js';
@@ -29,8 +29,9 @@ import { Listeners } from './listeners.js';
 import { LoginFailedError, LoginRouter, type LoginHandle } from './login.js';
 import { toWireParams, type ThreadForkOptions, type ThreadResumeOptions, type ThreadStartOptions } from './options.js';
 import { ServerRequestDispatcher, type ServerRequestHandlers } from './server-requests.js';
+import { redactProtocolError, redactTurnError } from './redaction.js';
 import { Thread, type ThreadSession } from './thread.js';
-import { checkHandlers, checkObject, checkSignal, checkTimeout } from './validate.js';
+import { checkCodexOptions, checkSessionOptions } from './validate.js';
 import type { TurnControl } from './turn.js';
 import { TurnRouter } from './turn-router.js';
 import { SDK_VERSION } from '../version.js';
@@ -163,7 +164,7 @@ export class Codex implements AsyncDisposable {
 
   /** Spawns the app-server, sends `initialize` then `initialized`, and returns the connected client. */
   static async start(options: CodexOptions = {}): Promise<Codex> {
-    validateOptions(options);
+    checkCodexOptions(options);
     const { signal } = options;
     if (signal?.aborted) throw new AbortError('Codex.start()', signal.reason);
     const launch = planLaunch(options);
@@ -200,10 +201,7 @@ export class Codex implements AsyncDisposable {
       redact: (text) => redact(text, secrets),
       onNotification: (incoming: IncomingNotification) => {
         const notification = incoming as Notification;
-        // A provider may quote the key it was sent in its error, and codex passes that on.
-        if (secrets.length > 0 && (notification.method === 'error' || notification.method === 'turn/completed')) {
-          redactTurnError(notification, secrets);
-        }
+        redactTurnError(notification, secrets);
         try {
           router.route(notification);
           if (notification.method === 'account/login/completed') logins.deliver(notification.params);
@@ -276,9 +274,7 @@ export class Codex implements AsyncDisposable {
       return Promise.reject(new InvalidArgumentError('method', 'must be a non-empty string'));
     }
     try {
-      checkObject(options, 'options');
-      checkSignal(options.signal);
-      checkTimeout(options.timeoutMs);
+      checkSessionOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -291,8 +287,7 @@ export class Codex implements AsyncDisposable {
    * closes; `break` unsubscribes.
    */
   notifications(options: NotificationsOptions = {}): AsyncIterableIterator<Notification, undefined> {
-    checkObject(options, 'options');
-    checkSignal(options.signal);
+    checkSessionOptions(options);
     const { signal } = options;
     const broadcast = new Broadcast<Notification>();
     const onAbort = (): void => reader.fail(new AbortError('notifications()', signal?.reason));
@@ -437,39 +432,6 @@ export class Codex implements AsyncDisposable {
   }
 }
 
-/** The error with every secret (and every piece of one cut short) taken out of its message, line start and cause. */
-function redactProtocolError(error: ProtocolError, secrets: readonly string[]): ProtocolError {
-  if (secrets.length === 0) return error;
-  const { lineStart } = error;
-  const base = lineStart === undefined ? error.message : error.message.slice(0, error.message.length - JSON.stringify(lineStart).length - 2);
-  const cause = error.cause instanceof Error ? error.cause : undefined;
-  const redacted = new ProtocolError(
-    redactPieces(base, secrets),
-    error.kind,
-    lineStart === undefined ? undefined : redactPieces(lineStart, secrets),
-    cause === undefined ? {} : { cause: redactedError(cause, secrets) },
-  );
-  return redacted.message === error.message && redacted.cause === error.cause ? error : redacted;
-}
-
-function redactedError(error: Error, secrets: readonly string[]): Error {
-  const message = redactPieces(error.message, secrets);
-  if (message === error.message) return error;
-  const copy = new Error(message);
-  copy.name = error.name;
-  return copy;
-}
-
-/** Takes secrets out of the turn error an `error` or `turn/completed` notification carries. */
-function redactTurnError(notification: Notification, secrets: readonly string[]): void {
-  const params = notification.params as { error?: unknown; turn?: { error?: unknown } } | null;
-  const error = (notification.method === 'error' ? params?.error : params?.turn?.error) as Record<string, unknown> | null | undefined;
-  if (typeof error !== 'object' || error === null) return;
-  for (const key of ['message', 'additionalDetails']) {
-    if (typeof error[key] === 'string') error[key] = redact(error[key], secrets);
-  }
-}
-
 function unusableNotification(notification: IncomingNotification, cause: unknown): ProtocolError {
   return new ProtocolError(
     `The app-server sent a ${notification.method} notification this client could not use (${cause instanceof Error ? cause.message : String(cause)})`,
@@ -496,46 +458,4 @@ function expectLogin<T extends LoginAccountResponse['type']>(response: LoginAcco
 /** Reads `1.2.3` out of a user agent such as `my_client/0.169.0 (Debian 12; x86_64) ...`. */
 export function parseServerVersion(userAgent: string): string | undefined {
   return /^[^/\s]+\/(\d+\.\d+\.\d+[^\s(]*)/.exec(userAgent)?.[1];
-}
-
-/** The OS cannot pass a NUL in an argument or a variable: spawn() would throw a TypeError. */
-const NUL_PROBLEM = 'must not contain a NUL character (\\0): no process can receive one';
-
-function validateOptions(options: CodexOptions): void {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
-  const positive = (name: keyof CodexOptions): void => {
-    const value = options[name];
-    if (value !== undefined && !(typeof value === 'number' && value > 0)) {
-      throw new InvalidArgumentError(name, `must be a positive number, got ${String(value)}`);
-    }
-  };
-  positive('requestTimeoutMs');
-  positive('maxInFlightRequests');
-  positive('maxMessageBytes');
-  for (const name of ['codexPath', 'codexHome', 'cwd'] as const) {
-    const value = options[name];
-    if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
-      throw new InvalidArgumentError(name, 'must be a non-empty string');
-    }
-    if (value?.includes('\0')) throw new InvalidArgumentError(name, NUL_PROBLEM);
-  }
-  if (options.launchArgs !== undefined && (!Array.isArray(options.launchArgs) || !options.launchArgs.every((a) => typeof a === 'string'))) {
-    throw new InvalidArgumentError('launchArgs', 'must be an array of strings');
-  }
-  if (options.launchArgs?.some((arg) => arg.includes('\0'))) throw new InvalidArgumentError('launchArgs', NUL_PROBLEM);
-  checkObject(options.config, 'config');
-  checkObject(options.env, 'env');
-  for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (value !== undefined && typeof value !== 'string') throw new InvalidArgumentError(`env.${name}`, 'must be a string or undefined');
-    if (name.includes('\0') || name.includes('=')) throw new InvalidArgumentError(`env.${name}`, 'a variable name must not contain "=" or a NUL character');
-    if (value?.includes('\0')) throw new InvalidArgumentError(`env.${name}`, NUL_PROBLEM);
-  }
-  checkObject(options.clientInfo, 'clientInfo');
-  const optOut = options.optOutNotificationMethods;
-  if (optOut !== undefined && (!Array.isArray(optOut) || !optOut.every((m) => typeof m === 'string'))) {
-    throw new InvalidArgumentError('optOutNotificationMethods', 'must be an array of strings');
-  }
-  checkSignal(options.signal);
-  checkHandlers(options.onServerRequest);
-  if (options.onWarning !== undefined && typeof options.onWarning !== 'function') throw new InvalidArgumentError('onWarning', 'must be a function');
 }

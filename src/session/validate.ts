@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import type { CodexOptions } from './codex.js';
 
 // Checks of what callers pass to the public API, so a wrong argument fails at once with an
 // `InvalidArgumentError` naming it, instead of a TypeError deep inside, a request sent with
@@ -52,6 +53,49 @@ export function checkSessionOptions(options: unknown): void {
   checkSignal(signal);
   checkTimeout(timeoutMs);
   checkHandlers(onServerRequest);
+}
+
+/** The OS cannot pass a NUL in an argument or a variable: spawn() would throw a TypeError. */
+const NUL_PROBLEM = 'must not contain a NUL character (\\0): no process can receive one';
+
+/** Every option of `Codex.start()` that the SDK or the OS could not use. */
+export function checkCodexOptions(options: CodexOptions): void {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
+  const positive = (name: keyof CodexOptions): void => {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && value > 0)) {
+      throw new InvalidArgumentError(name, `must be a positive number, got ${String(value)}`);
+    }
+  };
+  positive('requestTimeoutMs');
+  positive('maxInFlightRequests');
+  positive('maxMessageBytes');
+  for (const name of ['codexPath', 'codexHome', 'cwd'] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
+      throw new InvalidArgumentError(name, 'must be a non-empty string');
+    }
+    if (value?.includes('\0')) throw new InvalidArgumentError(name, NUL_PROBLEM);
+  }
+  if (options.launchArgs !== undefined && (!Array.isArray(options.launchArgs) || !options.launchArgs.every((a) => typeof a === 'string'))) {
+    throw new InvalidArgumentError('launchArgs', 'must be an array of strings');
+  }
+  if (options.launchArgs?.some((arg) => arg.includes('\0'))) throw new InvalidArgumentError('launchArgs', NUL_PROBLEM);
+  checkObject(options.config, 'config');
+  checkObject(options.env, 'env');
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value !== undefined && typeof value !== 'string') throw new InvalidArgumentError(`env.${name}`, 'must be a string or undefined');
+    if (name.includes('\0') || name.includes('=')) throw new InvalidArgumentError(`env.${name}`, 'a variable name must not contain "=" or a NUL character');
+    if (value?.includes('\0')) throw new InvalidArgumentError(`env.${name}`, NUL_PROBLEM);
+  }
+  checkObject(options.clientInfo, 'clientInfo');
+  const optOut = options.optOutNotificationMethods;
+  if (optOut !== undefined && (!Array.isArray(optOut) || !optOut.every((m) => typeof m === 'string'))) {
+    throw new InvalidArgumentError('optOutNotificationMethods', 'must be an array of strings');
+  }
+  checkSignal(options.signal);
+  checkHandlers(options.onServerRequest);
+  if (options.onWarning !== undefined && typeof options.onWarning !== 'function') throw new InvalidArgumentError('onWarning', 'must be a function');
 }
 
 export function describe(value: unknown): string {
