@@ -45,8 +45,6 @@ export class Thread {
   /** The thread's settings as the server reported them when this object was created. */
   readonly settings: ThreadSettings;
   readonly #session: ThreadSession;
-  /** Settles when the last turn queued on this object may let the next one start. */
-  #queue: Promise<void> = Promise.resolve();
 
   /** @internal Created by `Codex`. */
   constructor(session: ThreadSession, response: ThreadStartResponse | ThreadResumeResponse | ThreadForkResponse) {
@@ -69,9 +67,7 @@ export class Thread {
     if (signal?.aborted) throw new AbortError('turn()', signal.reason);
     const wire = { ...params, ...toWireInput(input), threadId: this.id } as TurnStartParams;
 
-    const previous = this.#queue;
-    let release!: () => void;
-    this.#queue = new Promise((resolve) => (release = resolve));
+    const { previous, release } = this.#session.router.lineUp(this.id);
     try {
       await untilIdle(this.#session.router, this.id, previous, signal);
     } catch (error) {
@@ -133,7 +129,7 @@ export class Thread {
   }
 }
 
-/** Waits for the previous turn queued here and for any turn this client runs on the thread. */
+/** Waits for the turn queued before this one on the thread, and for any turn still running on it. */
 async function untilIdle(router: TurnRouter, threadId: string, previous: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
   const wait = async (): Promise<void> => {
     await previous;

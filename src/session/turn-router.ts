@@ -21,6 +21,8 @@ export class TurnRouter {
   /** The running turn of each thread started through this client, for serializing turns. */
   readonly #running = new Map<string, TurnHandle>();
   readonly #threadHandlers = new Map<string, ServerRequestHandlers>();
+  /** The last turn queued on each thread, by any `Thread` object: `turn()` calls line up here. */
+  readonly #queues = new Map<string, Promise<void>>();
 
   route(notification: Notification): void {
     const turnId = turnIdOf(notification);
@@ -36,6 +38,23 @@ export class TurnRouter {
     for (const pending of this.#pending) {
       if (pending.threadId === threadId) pending.buffered.push(notification);
     }
+  }
+
+  /**
+   * Takes a place in the thread's line of `turn()` calls. `previous` settles when the call ahead
+   * may go on; call `release` once this call's turn is done (or was never started). Shared by
+   * every `Thread` object of the thread, so two objects for one thread id cannot both start.
+   */
+  lineUp(threadId: string): { previous: Promise<void>; release: () => void } {
+    const previous = this.#queues.get(threadId) ?? Promise.resolve();
+    let settle!: () => void;
+    const mine = new Promise<void>((resolve) => (settle = resolve));
+    this.#queues.set(threadId, mine);
+    const release = (): void => {
+      settle();
+      if (this.#queues.get(threadId) === mine) this.#queues.delete(threadId);
+    };
+    return { previous, release };
   }
 
   /** Call right before writing `turn/start`. */

@@ -150,6 +150,20 @@ describe('turn streams', () => {
     expect(secondTurn.id).not.toBe(first.id);
     expect((await secondTurn.run()).finalResponse).toBe('second answer');
   });
+
+  it('serializes turns across two Thread objects for one thread id, even when started together', async () => {
+    await using env = await scripted();
+    const { codex, model } = env;
+    model.enqueue(reply.message('persisted'), reply.message('from the first object'), reply.message('from the second object'));
+    const original = await codex.threadStart();
+    await original.run('make the thread resumable');
+    const sameThread = await codex.threadResume(original.id);
+    // Both calls are made before either turn/start is answered.
+    const [first, second] = await Promise.all([original.turn('first'), sameThread.turn('second')]);
+    expect(second.id).not.toBe(first.id);
+    expect((await first.run()).finalResponse).toBe('from the first object');
+    expect((await second.run()).finalResponse).toBe('from the second object');
+  });
 });
 
 describe('turn control', () => {
