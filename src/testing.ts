@@ -9,9 +9,12 @@ export {
   type ScriptedModelOptions,
   type WaitForRequestsOptions,
 } from './testing/scripted-model.js';
+export { type ReplyMatch } from './testing/reply-match.js';
+export { overloadLaunchArgs, OVERLOAD_ERROR, type OverloadLaunchOptions, type OverloadPlan } from './testing/overload.js';
 export {
   reply,
   formatUsage,
+  DEFAULT_SCRIPTED_USAGE,
   type CompletedReplyOptions,
   type DropReplyOptions,
   type FailedReplyOptions,

@@ -64,6 +64,27 @@ export class RecordedRequest {
     return this.headers[name.toLowerCase()];
   }
 
+  /**
+   * The id of the codex thread the request belongs to: the `thread-id` header codex sends
+   * (0.169), else `client_metadata.thread_id` or `prompt_cache_key` of the body.
+   */
+  get threadId(): string | undefined {
+    const metadata = this.member('client_metadata');
+    const candidates = [
+      this.header('thread-id'),
+      isJsonObject(metadata) ? metadata['thread_id'] : undefined,
+      this.member('prompt_cache_key'),
+    ];
+    return candidates.find((value): value is string => typeof value === 'string' && value.length > 0);
+  }
+
+  /** The id of the turn the request belongs to (`client_metadata.turn_id` of the body), if codex sent one. */
+  get turnId(): string | undefined {
+    const metadata = this.member('client_metadata');
+    const turnId = isJsonObject(metadata) ? metadata['turn_id'] : undefined;
+    return typeof turnId === 'string' && turnId.length > 0 ? turnId : undefined;
+  }
+
   /** The `model` of a Responses API request. */
   get model(): string | undefined {
     const model = this.member('model');

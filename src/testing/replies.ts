@@ -18,6 +18,18 @@ export interface ScriptedTokenUsage {
   readonly totalTokens?: number;
 }
 
+/**
+ * The usage a reply reports when it names none, so that `result.usage` is filled offline as it is
+ * with a real model. The figures are made up; pass `usage` to assert on your own.
+ */
+export const DEFAULT_SCRIPTED_USAGE: Readonly<Required<ScriptedTokenUsage>> = Object.freeze({
+  inputTokens: 100,
+  cachedInputTokens: 0,
+  outputTokens: 10,
+  reasoningOutputTokens: 0,
+  totalTokens: 110,
+});
+
 /** Options every reply accepts. */
 export interface ReplyOptions {
   /** Wait this long after the request arrived before sending anything (a slow model). Default 0. */
@@ -36,8 +48,11 @@ export interface StreamReplyOptions extends ReplyOptions {
 
 /** Options of the replies that end with `response.completed`. */
 export interface CompletedReplyOptions extends StreamReplyOptions {
-  /** Token usage to report in `response.completed`; none by default. */
-  readonly usage?: ScriptedTokenUsage;
+  /**
+   * Token usage to report in `response.completed`. Default {@link DEFAULT_SCRIPTED_USAGE};
+   * `null` reports none (codex then sends no `thread/tokenUsage/updated`, and `usage` is `null`).
+   */
+  readonly usage?: ScriptedTokenUsage | null;
 }
 
 /**
@@ -278,14 +293,15 @@ function created(responseId: string): SseEvent {
   return { type: 'response.created', response: { id: responseId, object: 'response', status: 'in_progress' } };
 }
 
-function completed(responseId: string, usage: ScriptedTokenUsage | undefined): SseEvent {
+function completed(responseId: string, given: ScriptedTokenUsage | null | undefined): SseEvent {
+  const usage = given === undefined ? DEFAULT_SCRIPTED_USAGE : given;
   return {
     type: 'response.completed',
     response: {
       id: responseId,
       object: 'response',
       status: 'completed',
-      ...(usage === undefined ? {} : { usage: formatUsage(usage) }),
+      ...(usage === null ? {} : { usage: formatUsage(usage) }),
     },
   };
 }

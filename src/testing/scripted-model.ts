@@ -9,6 +9,7 @@ import { buildCodexConfig, mergeConfig, type ScriptedCodexConfig, type ScriptedC
 import { createTemporaryCodexHome, type TemporaryCodexHome, type TemporaryCodexHomeOptions } from './codex-home.js';
 import { RecordedRequest } from './recorded-request.js';
 import type { ScriptedHttpReply, ScriptedReply, ScriptedStreamReply } from './replies.js';
+import { compileMatch, type CompiledMatch, type ReplyMatch } from './reply-match.js';
 import { formatSseEvent, type SseEvent } from './sse.js';
 import type { TomlTable } from '../transport/toml.js';
 
@@ -60,6 +61,12 @@ interface Gate {
   readonly opened: Promise<void>;
 }
 
+/** Replies kept for the requests one {@link ReplyMatch} accepts. */
+interface MatchedQueue {
+  readonly match: CompiledMatch;
+  readonly replies: ScriptedReply[];
+}
+
 interface Waiter {
   readonly count: number;
   readonly resolve: (requests: readonly RecordedRequest[]) => void;
@@ -78,7 +85,9 @@ interface Waiter {
  * expect(model.requests[0]?.lastUserText).toBe('hi');
  * ```
  *
- * Each `POST /v1/responses` takes the next queued reply. A request with nothing queued gets
+ * Each `POST /v1/responses` takes the next queued reply: first one queued by
+ * {@link enqueueFor} for a thread or prompt the request matches, else the next of
+ * {@link enqueue}, first in, first out. A request with nothing queued gets
  * HTTP 501 (see {@link ScriptedModelOptions.noReplyStatus}) with the error message
  * `ScriptedModel: no reply queued for request #N`, and is recorded with
  * `reply: 'no reply queued'`: the turn fails at once instead of hanging. Other paths get a JSON 404 and are recorded in
@@ -96,6 +105,7 @@ export class ScriptedModel implements AsyncDisposable {
   readonly #server: http.Server;
   readonly #noReplyStatus: number;
   readonly #queue: ScriptedReply[] = [];
+  readonly #matched: MatchedQueue[] = [];
   readonly #requests: RecordedRequest[] = [];
   readonly #otherRequests: RecordedRequest[] = [];
   readonly #gates = new Set<Gate>();
@@ -151,9 +161,31 @@ export class ScriptedModel implements AsyncDisposable {
     return this;
   }
 
-  /** How many queued replies no request has taken yet. */
+  /**
+   * Queues replies for the model requests that `match` accepts only: one thread
+   * (`{ threadId }`), one prompt (`{ prompt: 'text' | /re/ }`) or any condition (`{ where }`).
+   * Matching requests take these replies in order, before anything queued by {@link enqueue};
+   * other requests never take them. When several `enqueueFor` queues accept a request, the one
+   * queued first answers.
+   *
+   * ```ts
+   * const [a, b] = await Promise.all([codex.threadStart(), codex.threadStart()]);
+   * model.enqueueFor({ threadId: a.id }, reply.message('from A'));
+   * model.enqueueFor({ threadId: b.id }, reply.message('from B'));
+   * await Promise.all([a.run('hi'), b.run('hi')]); // each gets its own, whichever asks first
+   * ```
+   *
+   * @throws TypeError when `match` has no valid condition; ScriptedModelError after {@link close}.
+   */
+  enqueueFor(match: ReplyMatch, ...replies: readonly ScriptedReply[]): this {
+    if (this.#shutdown.signal.aborted) throw new ScriptedModelError('ScriptedModel: enqueueFor() after close()');
+    this.#matched.push({ match: compileMatch(match), replies: [...replies] });
+    return this;
+  }
+
+  /** How many queued replies (by {@link enqueue} and {@link enqueueFor}) no request has taken yet. */
   get pendingReplies(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#matched.reduce((sum, queue) => sum + queue.replies.length, 0);
   }
 
   /** The model requests (`POST /v1/responses`) received so far, in arrival order (a snapshot). */
@@ -285,13 +317,13 @@ export class ScriptedModel implements AsyncDisposable {
       return;
     }
     const sequence = this.#requests.length + 1;
-    const next = this.#queue.shift();
+    const next = this.#nextReply(req, bodyText, sequence);
     this.#requests.push(this.#record(req, bodyText, sequence, next?.label ?? 'no reply queued'));
     // Created before anyone can observe the request, so releaseHanging() can never miss it.
     const gate = next?.kind === 'stream' && next.holdUntilReleased ? this.#newGate() : undefined;
     this.#notifyWaiters();
     if (next === undefined) {
-      const message = `ScriptedModel: no reply queued for request #${sequence}`;
+      const message = `ScriptedModel: no reply queued for request #${sequence}${this.#waitingElsewhere()}`;
       sendJson(res, this.#noReplyStatus, errorBody(message, 'no_reply_queued'), {});
       return;
     }
@@ -333,6 +365,28 @@ export class ScriptedModel implements AsyncDisposable {
     }
     if (scripted.ending === 'drop') res.destroy();
     else res.end();
+  }
+
+  /** The reply for this request: the first matching `enqueueFor` queue's, else the FIFO's. */
+  #nextReply(req: http.IncomingMessage, bodyText: string, sequence: number): ScriptedReply | undefined {
+    if (this.#matched.length > 0) {
+      const probe = this.#record(req, bodyText, sequence, '');
+      const index = this.#matched.findIndex((queue) => queue.replies.length > 0 && queue.match.test(probe));
+      const queue = this.#matched[index];
+      if (queue !== undefined) {
+        const next = queue.replies.shift();
+        if (queue.replies.length === 0) this.#matched.splice(index, 1);
+        return next;
+      }
+    }
+    return this.#queue.shift();
+  }
+
+  /** For the no-reply error: replies that wait for other requests, which may explain the miss. */
+  #waitingElsewhere(): string {
+    const waiting = this.#matched.filter((queue) => queue.replies.length > 0);
+    if (waiting.length === 0) return '';
+    return ` (replies wait only for: ${waiting.map((queue) => queue.match.description).join('; ')})`;
   }
 
   #newGate(): Gate {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  DEFAULT_SCRIPTED_USAGE,
   RecordedRequest,
   ScriptedModel,
   ScriptedModelError,
@@ -334,7 +335,62 @@ describe('ScriptedModel over HTTP', () => {
     ]);
     expect(done[0]!.data['item']).toEqual({ type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'first' }, { type: 'summary_text', text: 'second' }] });
     expect(received.at(-1)!.event).toBe('response.completed');
+    // No usage given: the default figures, so that `result.usage` is filled offline.
+    expect(received.at(-1)!.data['response']).toMatchObject({
+      usage: { input_tokens: DEFAULT_SCRIPTED_USAGE.inputTokens, output_tokens: DEFAULT_SCRIPTED_USAGE.outputTokens, total_tokens: DEFAULT_SCRIPTED_USAGE.totalTokens },
+    });
+  });
+
+  it('reports no usage when a reply says usage: null', async () => {
+    const model = await startModel(reply.message('quiet', { usage: null }), reply.hang({ usage: null }));
+    const received = await events(model);
+    expect(received.at(-1)!.event).toBe('response.completed');
     expect(received.at(-1)!.data['response']).not.toHaveProperty('usage');
+    const hanging = post(model);
+    await model.waitForRequests(2);
+    model.releaseHanging();
+    const afterRelease = parseSse(await (await hanging).text());
+    expect(afterRelease.at(-1)!.data['response']).not.toHaveProperty('usage');
+  });
+
+  it('answers a request from the enqueueFor queue it matches, before the FIFO queue', async () => {
+    const model = await startModel(reply.message('fifo 1'), reply.message('fifo 2'));
+    const userMessage = (text: string) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
+    model.enqueueFor({ threadId: 'thread-b' }, reply.message('for b'));
+    model.enqueueFor({ prompt: 'deploy' }, reply.message('deploy 1'), reply.message('deploy 2'));
+    model.enqueueFor({ where: (r) => r.header('x-pick') === 'me' }, reply.message('picked'));
+    model.enqueueFor({ where: () => { throw new Error('a broken predicate'); } }, reply.message('never'));
+    expect(model.pendingReplies).toBe(7);
+    const text = async (body: unknown, headers: Record<string, string> = {}): Promise<string> => {
+      const received = parseSse(await (await post(model, body, { headers: { 'content-type': 'application/json', ...headers } })).text());
+      const done = received.find((e) => e.event === 'response.output_item.done')!.data['item'] as { content: { text: string }[] };
+      return done.content[0]!.text;
+    };
+    // By thread: the `thread-id` header, or the body's client_metadata / prompt_cache_key.
+    expect(await text({ input: [] }, { 'thread-id': 'thread-a' })).toBe('fifo 1');
+    expect(await text({ input: [], prompt_cache_key: 'thread-b' })).toBe('for b');
+    // By prompt: the last user message contains it; a queue serves requests in order.
+    expect(await text({ input: [userMessage('please deploy now')] })).toBe('deploy 1');
+    expect(await text({ input: [userMessage('please deploy now')], client_metadata: { thread_id: 'thread-b' } })).toBe('deploy 2');
+    expect(await text({ input: [] }, { 'x-pick': 'me' })).toBe('picked');
+    expect(await text({ input: [userMessage('deploy again')] })).toBe('fifo 2');
+    expect(model.pendingReplies).toBe(1);
+    expect(model.requests.map((r) => r.threadId)).toEqual(['thread-a', 'thread-b', undefined, 'thread-b', undefined, undefined]);
+    const res = await post(model);
+    expect(res.status).toBe(501);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      'ScriptedModel: no reply queued for request #7 (replies wait only for: a custom condition)',
+    );
+  });
+
+  it('refuses an enqueueFor match without a valid condition, and after close', async () => {
+    const model = await startModel();
+    expect(() => model.enqueueFor({}, reply.message('x'))).toThrow(/at least one of threadId, prompt or where/);
+    expect(() => model.enqueueFor({ threadId: '' }, reply.message('x'))).toThrow(TypeError);
+    expect(() => model.enqueueFor({ prompt: 42 as unknown as string }, reply.message('x'))).toThrow(/string or a RegExp/);
+    expect(() => model.enqueueFor(null as unknown as { threadId: string }, reply.message('x'))).toThrow(TypeError);
+    await model.close();
+    expect(() => model.enqueueFor({ threadId: 't' }, reply.message('x'))).toThrow(ScriptedModelError);
   });
 
   it('answers requests with the queued replies in order and records each one', async () => {
