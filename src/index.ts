@@ -9,6 +9,7 @@ export type {
 export { Thread } from './session/thread.js';
 export type { ThreadSettings } from './session/thread.js';
 export { TurnHandle, TurnFailedError, StructuredOutputError } from './session/turn.js';
+export type { AsyncStream } from './session/broadcast.js';
 export { reduceTurn, initialTurnState, toTurnResult, finalResponseOf, turnIdOf } from './session/reducer.js';
 export type { TurnResult, TurnState } from './session/reducer.js';
 export { text, image, localImage, skill, mention, externalMessage } from './session/inputs.js';

@@ -128,8 +128,17 @@ interface Waiter<T> {
   reject(error: unknown): void;
 }
 
+/**
+ * An async iterator that is its own iterable and ends with `undefined`. Spelled out rather than
+ * `AsyncIterableIterator<T, undefined>`, which TypeScript before 5.6 reads with one type
+ * argument only: the published types must work with older compilers too.
+ */
+export interface AsyncStream<T> extends AsyncIterator<T, undefined> {
+  [Symbol.asyncIterator](): AsyncStream<T>;
+}
+
 /** One consumer's position in a `Broadcast`. `return()` (a `break` in `for await`) detaches it. */
-export class BroadcastReader<T> implements AsyncIterableIterator<T, undefined> {
+export class BroadcastReader<T> implements AsyncStream<T> {
   /** @internal */
   slot: Slot<T>;
   readonly #source: Broadcast<T>;

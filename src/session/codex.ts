@@ -23,7 +23,7 @@ import { LINE_START_CHARS } from '../transport/jsonl.js';
 import { planLaunch } from '../transport/launch.js';
 import { addSecret, redact } from '../transport/stderr-tail.js';
 import { StdioTransport } from '../transport/stdio.js';
-import { Broadcast } from './broadcast.js';
+import { Broadcast, type AsyncStream } from './broadcast.js';
 import { toWireInput } from './inputs.js';
 import { Listeners } from './listeners.js';
 import { LoginFailedError, LoginRouter, type LoginHandle } from './login.js';
@@ -286,7 +286,7 @@ export class Codex implements AsyncDisposable {
    * Every server notification from the moment of this call, in order. Ends when the connection
    * closes; `break` unsubscribes.
    */
-  notifications(options: NotificationsOptions = {}): AsyncIterableIterator<Notification, undefined> {
+  notifications(options: NotificationsOptions = {}): AsyncStream<Notification> {
     checkSessionOptions(options);
     const { signal } = options;
     const broadcast = new Broadcast<Notification>();
