@@ -52,7 +52,8 @@ export function overloadLaunchArgs(plan: OverloadPlan, options: OverloadLaunchOp
   }
   const binary = resolveCodexBinary(options.codexPath);
   const setup = { plan, error: OVERLOAD_ERROR, helperPath: binary.helperPath ?? null };
-  return [process.execPath, '-e', RELAY_SOURCE, JSON.stringify(setup), binary.command, 'app-server'];
+  // --input-type: the script is CommonJS even where NODE_OPTIONS says otherwise.
+  return [process.execPath, '--input-type=commonjs', '-e', RELAY_SOURCE, JSON.stringify(setup), binary.command, 'app-server'];
 }
 
 // The relay, run with `node -e`: argv[1] is the setup JSON, argv[2..] codex's argv (config flags
@@ -70,6 +71,10 @@ const env = { ...process.env };
 if (setup.helperPath) env.PATH = env.PATH ? setup.helperPath + path.delimiter + env.PATH : setup.helperPath;
 const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'], env });
 child.stdin.on('error', () => {});
+child.on('error', (error) => {
+  process.stderr.write('overload relay: cannot run ' + command + ': ' + error.message + '\n');
+  process.exit(127);
+});
 // codex's lines go through here too, so a refusal never lands inside one of them.
 createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => process.stdout.write(line + '\n'));
 function refuse(message) {
