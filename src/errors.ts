@@ -1,17 +1,60 @@
 /**
  * The SDK's error tree. Every error the SDK throws is a `CodexError`; each subclass stands for one
  * failure a caller may want to handle differently.
+ *
+ * Identity survives the dual-package hazard: when the ESM and the CJS build are both loaded in one
+ * process, each has its own copy of these classes. Every instance carries the registered brands of
+ * its classes (`Symbol.for`, shared by all copies), and `Symbol.hasInstance` checks them, so
+ * `error instanceof ServerBusyError` holds whichever build created the error.
  */
 
+/** On an instance: the brands of every SDK class in its prototype chain. */
+const INSTANCE_BRANDS = Symbol.for('codex-app-server-sdk.errorBrands');
+/** On a class (own property only): its brand. */
+const CLASS_BRAND = Symbol.for('codex-app-server-sdk.errorClass');
+
+/**
+ * @internal Registers `errorClass` under a name shared by every copy of the SDK. Call it in a
+ * static block of each exported error class: `static { brand(this, 'TurnFailedError'); }`.
+ */
+export function brand(errorClass: abstract new (...args: never[]) => CodexError, name: string): void {
+  Object.defineProperty(errorClass, CLASS_BRAND, { value: `codex-app-server-sdk/${name}` });
+}
+
+function brandsOf(constructor: unknown): string[] {
+  const brands: string[] = [];
+  for (let c = constructor; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) {
+    if (Object.hasOwn(c, CLASS_BRAND)) brands.push((c as unknown as Record<symbol, string>)[CLASS_BRAND]!);
+  }
+  return brands;
+}
+
 export class CodexError extends Error {
+  static {
+    brand(this, 'CodexError');
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
+    Object.defineProperty(this, INSTANCE_BRANDS, { value: brandsOf(new.target) });
+  }
+
+  /** `instanceof` by prototype, or by registered brand for an instance made by another copy of the SDK. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(this, CLASS_BRAND)) return false;
+    const brands = (value as Record<symbol, unknown>)[INSTANCE_BRANDS];
+    return Array.isArray(brands) && brands.includes((this as unknown as Record<symbol, string>)[CLASS_BRAND]);
   }
 }
 
 /** A public API was called with an argument it cannot use. `argument` names it. */
 export class InvalidArgumentError extends CodexError {
+  static {
+    brand(this, 'InvalidArgumentError');
+  }
+
   constructor(
     readonly argument: string,
     problem: string,
@@ -20,8 +63,12 @@ export class InvalidArgumentError extends CodexError {
   }
 }
 
-/** The `codex` executable could not be found. `searched` lists every path that was tried. */
+/** The `codex` executable could not be found, or what was found is not one. `searched` lists every path that was tried. */
 export class CodexBinaryNotFoundError extends CodexError {
+  static {
+    brand(this, 'CodexBinaryNotFoundError');
+  }
+
   constructor(
     message: string,
     readonly searched: readonly string[],
@@ -30,54 +77,130 @@ export class CodexBinaryNotFoundError extends CodexError {
   }
 }
 
-/** An error response from the app-server. `message` is the server's message, kept whole. */
+/**
+ * An error response from the app-server. `serverMessage` is the server's message, kept whole (with
+ * known secrets redacted); `message` is the same text, except where a subclass says otherwise.
+ */
 export class JsonRpcError extends CodexError {
+  static {
+    brand(this, 'JsonRpcError');
+  }
+
+  /** The server's message, whole (with known secrets redacted). */
+  readonly serverMessage: string;
+
   constructor(
-    message: string,
+    serverMessage: string,
     /** The JSON-RPC error code as received (codex sends -32600 for nearly everything). */
     readonly code: number,
-    /** The error's `data` member, if the server sent one. */
+    /** The error's `data` member, if the server sent one (with known secrets redacted). */
     readonly data: unknown,
     /** The method of the request that failed. */
     readonly method: string | undefined,
+    /** @internal A shorter message, when the server's is not the clearest one. */
+    summary?: string,
   ) {
-    super(message);
+    super(summary ?? serverMessage);
+    this.serverMessage = serverMessage;
   }
 }
 
-export class ParseError extends JsonRpcError {}
+export class ParseError extends JsonRpcError {
+  static {
+    brand(this, 'ParseError');
+  }
+}
+
 /** The request was refused: thread not found, no active turn, not initialized, and the like. */
-export class InvalidRequestError extends JsonRpcError {}
-/** The server does not know the requested method (older server, or a typo). */
-export class MethodNotFoundError extends JsonRpcError {}
+export class InvalidRequestError extends JsonRpcError {
+  static {
+    brand(this, 'InvalidRequestError');
+  }
+}
+
+/**
+ * The server does not know the requested method (older server, or a typo). `message` names the
+ * method; codex's own text, which lists every method it knows, is in `serverMessage`.
+ */
+export class MethodNotFoundError extends JsonRpcError {
+  static {
+    brand(this, 'MethodNotFoundError');
+  }
+
+  constructor(serverMessage: string, code: number, data: unknown, method: string | undefined) {
+    super(
+      serverMessage,
+      code,
+      data,
+      method,
+      `The app-server has no method ${method === undefined ? '(unknown)' : JSON.stringify(method)} (an older server, or a typo); the full server message is in serverMessage`,
+    );
+  }
+}
+
+/** codex prefixes every failure to deserialize a request with this. */
+const DESERIALIZE_PREFIX = 'Invalid request: ';
+
 /** The params did not deserialize: a missing field, a wrong type or an unknown enum value. */
-export class InvalidParamsError extends JsonRpcError {}
-export class InternalRpcError extends JsonRpcError {}
+export class InvalidParamsError extends JsonRpcError {
+  static {
+    brand(this, 'InvalidParamsError');
+  }
+
+  constructor(serverMessage: string, code: number, data: unknown, method: string | undefined) {
+    const problem = serverMessage.startsWith(DESERIALIZE_PREFIX) ? serverMessage.slice(DESERIALIZE_PREFIX.length) : serverMessage;
+    super(serverMessage, code, data, method, `Invalid params${method === undefined ? '' : ` for ${method}`}: ${problem}`);
+  }
+}
+
+export class InternalRpcError extends JsonRpcError {
+  static {
+    brand(this, 'InternalRpcError');
+  }
+}
+
 /** The server is overloaded; the request may succeed if retried later (see `retryOnOverload`). */
-export class ServerBusyError extends JsonRpcError {}
+export class ServerBusyError extends JsonRpcError {
+  static {
+    brand(this, 'ServerBusyError');
+  }
+}
+
 /** The server gave up after exhausting its own retry budget. */
-export class RetryLimitExceededError extends ServerBusyError {}
+export class RetryLimitExceededError extends ServerBusyError {
+  static {
+    brand(this, 'RetryLimitExceededError');
+  }
+}
 
 export interface TransportClosedDetails {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   /** The last lines the app-server wrote to stderr, with known secrets redacted. */
   readonly stderrTail: string;
+  /** True when the process could not be started at all (spawn failed). */
+  readonly neverStarted?: boolean;
 }
 
-/** The app-server exited or its stream ended; nothing more can be sent or received. */
+/** The app-server exited or its stream ended (or never started); nothing more can be sent or received. */
 export class TransportClosedError extends CodexError {
+  static {
+    brand(this, 'TransportClosedError');
+  }
+
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stderrTail: string;
 
   constructor(reason: string, details: TransportClosedDetails, options?: { cause?: unknown }) {
     const exit =
-      details.signal !== null
-        ? `killed by ${details.signal}`
-        : details.exitCode !== null
-          ? `exit code ${details.exitCode}`
-          : 'still running';
+      details.neverStarted === true
+        ? 'never started'
+        : details.signal !== null
+          ? `killed by ${details.signal}`
+          : details.exitCode !== null
+            ? `exit code ${details.exitCode}`
+            : 'still running';
     const tail = details.stderrTail.trim();
     super(`${reason} (codex app-server ${exit})${tail ? `\nstderr tail:\n${tail}` : ''}`, options);
     this.exitCode = details.exitCode;
@@ -88,6 +211,10 @@ export class TransportClosedError extends CodexError {
 
 /** A request got no answer before its deadline. */
 export class RequestTimeoutError extends CodexError {
+  static {
+    brand(this, 'RequestTimeoutError');
+  }
+
   constructor(
     readonly method: string,
     readonly timeoutMs: number,
@@ -96,8 +223,33 @@ export class RequestTimeoutError extends CodexError {
   }
 }
 
+/**
+ * A turn's events were iterated after they had been released: `run()` (or every earlier reader)
+ * consumed them and nothing kept them. Start iterating before or alongside `run()`.
+ */
+export class StreamConsumedError extends CodexError {
+  static {
+    brand(this, 'StreamConsumedError');
+  }
+
+  constructor(
+    what: string,
+    /** How many events this reader would have missed. */
+    readonly missedEvents: number,
+  ) {
+    super(
+      `${what}: ${missedEvents} event(s) were already released before this iteration started. ` +
+        'Iterate a turn (for await, stream(), text()) before or alongside run(), not after it.',
+    );
+  }
+}
+
 /** The caller's `AbortSignal` fired. `cause` is the signal's reason. */
 export class AbortError extends CodexError {
+  static {
+    brand(this, 'AbortError');
+  }
+
   constructor(what: string, reason: unknown) {
     super(`${what} was aborted`, { cause: reason });
   }
@@ -120,6 +272,10 @@ export type ProtocolErrorKind =
  * to the connection. `lineStart` holds the first characters of the offending line.
  */
 export class ProtocolError extends CodexError {
+  static {
+    brand(this, 'ProtocolError');
+  }
+
   /** What went wrong, without the line start. */
   readonly #problem: string;
 

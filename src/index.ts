@@ -13,7 +13,7 @@ export type { AsyncStream } from './session/broadcast.js';
 export { reduceTurn, initialTurnState, toTurnResult, finalResponseOf, turnIdOf } from './session/reducer.js';
 export type { TurnResult, TurnState } from './session/reducer.js';
 export { text, image, localImage, skill, mention, externalMessage } from './session/inputs.js';
-export type { ExternalMessage, TurnInput } from './session/inputs.js';
+export type { ExternalMessage, SteerInput, TurnInput } from './session/inputs.js';
 export type { ApprovalMode, ThreadForkOptions, ThreadResumeOptions, ThreadStartOptions, TurnOptions } from './session/options.js';
 export { safeAnswer } from './session/server-requests.js';
 export type { ServerRequestContext, ServerRequestHandler, ServerRequestHandlers } from './session/server-requests.js';
@@ -37,6 +37,7 @@ export {
   RequestTimeoutError,
   RetryLimitExceededError,
   ServerBusyError,
+  StreamConsumedError,
   TransportClosedError,
 } from './errors.js';
 export type { ProtocolErrorKind, TransportClosedDetails } from './errors.js';

@@ -14,40 +14,48 @@ export const DRAINED_METHOD = '$/codexSdk/drained';
 export interface AdapterEvents {
   notification(message: IncomingNotification): void;
   protocolError(error: ProtocolError): void;
-  /** The transport ended. Responses may still sit in vscode-jsonrpc's queue: see DRAINED_METHOD. */
+  /**
+   * A response (`result` or `error` with an id). Returns false when no request of ours awaits it
+   * (late, duplicate or unknown): it is then reported as an `unexpectedResponse`.
+   */
+  response(message: IncomingResponse): boolean;
+  /** The transport ended. Server requests may still sit in vscode-jsonrpc's queue: see DRAINED_METHOD. */
   end(info: TransportEnd): void;
 }
 
-type RequestId = string | number;
+export type RequestId = string | number;
+
+/** A response as it arrives: an id and `result` or `error`, both unchecked. */
+export interface IncomingResponse {
+  readonly id: RequestId;
+  readonly result?: unknown;
+  readonly error?: unknown;
+}
 
 /**
  * The bridge between a transport and vscode-jsonrpc. It sees every message first and decides
  * where it goes: notifications skip vscode-jsonrpc's queue (which dispatches one message per
  * event-loop turn, far too slow for token deltas) and go straight to `events.notification`;
- * responses and server requests go through the connection. Responses whose id matches no
- * request written by this writer are reported, not passed on.
+ * responses go to `events.response` (the SDK correlates its own requests, see RpcConnection);
+ * only server requests go through vscode-jsonrpc, which answers them through the writer.
  */
 export class TransportBridge {
   readonly reader: BridgeReader;
   readonly writer: BridgeWriter;
-  /** Ids of requests written and not yet answered. */
-  readonly #awaiting = new Set<RequestId>();
 
   constructor(transport: MessageTransport, events: AdapterEvents) {
-    this.reader = new BridgeReader(transport, this.#awaiting, events);
-    this.writer = new BridgeWriter(transport, this.#awaiting);
+    this.reader = new BridgeReader(transport, events);
+    this.writer = new BridgeWriter(transport);
   }
 }
 
 class BridgeReader extends AbstractMessageReader {
   readonly #transport: MessageTransport;
-  readonly #awaiting: Set<RequestId>;
   readonly #events: AdapterEvents;
 
-  constructor(transport: MessageTransport, awaiting: Set<RequestId>, events: AdapterEvents) {
+  constructor(transport: MessageTransport, events: AdapterEvents) {
     super();
     this.#transport = transport;
-    this.#awaiting = awaiting;
     this.#events = events;
   }
 
@@ -72,8 +80,8 @@ class BridgeReader extends AbstractMessageReader {
           }
           return;
         }
-        if (hasId && ('result' in message || 'error' in message)) {
-          if (!this.#awaiting.delete(message.id as RequestId)) {
+        if (hasId && (typeof message.id === 'string' || typeof message.id === 'number') && ('result' in message || 'error' in message)) {
+          if (!events.response(message as unknown as IncomingResponse)) {
             events.protocolError(
               new ProtocolError(
                 `The app-server answered request id ${JSON.stringify(message.id)}, which is not awaiting an answer (late, duplicate or unknown)`,
@@ -81,10 +89,7 @@ class BridgeReader extends AbstractMessageReader {
                 JSON.stringify(value).slice(0, 200),
               ),
             );
-            return;
           }
-          message.jsonrpc = '2.0';
-          callback(message as unknown as Message);
           return;
         }
         events.protocolError(invalidMessage(value));
@@ -92,8 +97,8 @@ class BridgeReader extends AbstractMessageReader {
       error: (error) => events.protocolError(error),
       end: (info) => {
         events.end(info);
-        // Queued behind every response still in vscode-jsonrpc's queue: when it is handled,
-        // those have all been delivered.
+        // Queued behind every server request still in vscode-jsonrpc's queue: when it is handled,
+        // those have all been dispatched.
         callback({ jsonrpc: '2.0', method: DRAINED_METHOD } as Message);
       },
     });
@@ -101,24 +106,19 @@ class BridgeReader extends AbstractMessageReader {
   }
 }
 
+/** Writes what vscode-jsonrpc sends: answers to server requests, and notifications. */
 class BridgeWriter extends AbstractMessageWriter {
   readonly #transport: MessageTransport;
-  readonly #awaiting: Set<RequestId>;
 
-  constructor(transport: MessageTransport, awaiting: Set<RequestId>) {
+  constructor(transport: MessageTransport) {
     super();
     this.#transport = transport;
-    this.#awaiting = awaiting;
   }
 
   write(message: Message): Promise<void> {
     // codex never sends the "jsonrpc" member; leave it out of what we send too.
-    const { jsonrpc: _jsonrpc, ...wire } = message as Message & { id?: RequestId; method?: string };
-    if (typeof wire.method === 'string' && wire.id !== undefined) this.#awaiting.add(wire.id);
-    if (!this.#transport.send(wire)) {
-      if (wire.id !== undefined) this.#awaiting.delete(wire.id);
-      return Promise.reject(new Error('The app-server transport is closed'));
-    }
+    const { jsonrpc: _jsonrpc, ...wire } = message;
+    if (!this.#transport.send(wire)) return Promise.reject(new Error('The app-server transport is closed'));
     return Promise.resolve();
   }
 

@@ -1,7 +1,7 @@
 import { createMessageConnection, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
-import { AbortError, RequestTimeoutError, TransportClosedError, type ProtocolError } from '../errors.js';
+import { AbortError, brand, CodexError, InvalidArgumentError, RequestTimeoutError, TransportClosedError, type ProtocolError } from '../errors.js';
 import type { MessageTransport, TransportEnd } from '../transport/transport.js';
-import { DRAINED_METHOD, TransportBridge, type IncomingNotification } from './adapter.js';
+import { DRAINED_METHOD, TransportBridge, type IncomingNotification, type IncomingResponse, type RequestId } from './adapter.js';
 import { Admission } from './admission.js';
 import { classifyServerError } from './classify.js';
 
@@ -25,8 +25,12 @@ export interface CallOptions {
   readonly timeoutMs?: number | undefined;
 }
 
-/** An error answer to a server request, sent as a JSON-RPC error response. */
-export class ServerRequestError extends Error {
+/** An error answer to a server request, sent as a JSON-RPC error response (`safeAnswer` throws one to refuse). */
+export class ServerRequestError extends CodexError {
+  static {
+    brand(this, 'ServerRequestError');
+  }
+
   constructor(
     readonly code: number,
     message: string,
@@ -38,10 +42,16 @@ export class ServerRequestError extends Error {
 
 /** After the transport ends, how long to wait for vscode-jsonrpc's queue to drain. */
 const DRAIN_TIMEOUT_MS = 2_000;
+/** Ids of abandoned requests remembered, so that their late answers are dropped quietly. */
+const ABANDONED_IDS_KEPT = 1_024;
 
 /**
- * JSON-RPC over a transport: correlation (vscode-jsonrpc), deadlines, abort, admission control,
- * typed errors, and rejecting everything pending when the transport ends.
+ * JSON-RPC over a transport: correlation of our own requests, deadlines, abort, admission
+ * control, typed errors, and rejecting everything pending when the transport ends.
+ * vscode-jsonrpc serves only the server's requests.
+ *
+ * The SDK owns the correlation so that a request abandoned at its deadline (or abort) leaves
+ * nothing behind: vscode-jsonrpc would keep its entry until an answer that may never come.
  */
 export class RpcConnection {
   readonly #connection: MessageConnection;
@@ -49,16 +59,27 @@ export class RpcConnection {
   readonly #options: RpcConnectionOptions;
   readonly #admission: Admission;
   readonly #pending = new Set<Call>();
+  /** Requests written and not yet answered, by id. */
+  readonly #awaiting = new Map<RequestId, Call>();
+  /** Ids of requests abandoned before their answer (bounded, oldest first). */
+  readonly #abandoned = new Set<RequestId>();
+  #nextId = 0;
   #closedError: TransportClosedError | undefined;
   #end: TransportEnd | undefined;
+  readonly #finished: Promise<void>;
+  #markFinished!: () => void;
 
   constructor(transport: MessageTransport, options: RpcConnectionOptions) {
     this.#transport = transport;
     this.#options = options;
     this.#admission = new Admission(options.maxInFlightRequests);
+    this.#finished = new Promise((resolve) => {
+      this.#markFinished = resolve;
+    });
     const bridge = new TransportBridge(transport, {
       notification: options.onNotification,
       protocolError: options.onProtocolError,
+      response: (message) => this.#onResponse(message),
       end: (info) => {
         this.#end = info;
         // Normally the drained marker settles this; the timer covers a wedged queue.
@@ -73,7 +94,6 @@ export class RpcConnection {
         handleMessage: (message, next) => {
           const id = (message as { id?: unknown }).id;
           if (typeof id === 'string' || typeof id === 'number') currentRequestId = id;
-          if ('error' in message && !('method' in message)) normalizeErrorResponse(message as ResponseShape);
           return next(message);
         },
       },
@@ -101,6 +121,11 @@ export class RpcConnection {
     return this.#admission.waiting;
   }
 
+  /** @internal Entries kept for requests written and not yet answered or abandoned (for leak tests). */
+  get unansweredRequests(): number {
+    return this.#awaiting.size + (this.#connection.hasPendingResponse() ? 1 : 0);
+  }
+
   /** Sends a request and resolves with its result, or rejects with a typed error. */
   request(method: string, params: unknown, options: CallOptions = {}): Promise<unknown> {
     const { signal } = options;
@@ -111,6 +136,7 @@ export class RpcConnection {
       const call = new Call(method, resolve, reject, () => {
         this.#pending.delete(call);
         if (call.holdsSlot) this.#admission.release();
+        if (call.id !== undefined && this.#awaiting.delete(call.id) && !call.answered) this.#rememberAbandoned(call.id);
       });
       this.#pending.add(call);
       call.arm(timeoutMs, signal);
@@ -120,18 +146,23 @@ export class RpcConnection {
           this.#admission.release();
           return;
         }
-        let reply: Promise<unknown>;
+        const id = this.#nextId++;
+        call.id = id;
+        this.#awaiting.set(id, call);
+        let sent: boolean;
         try {
-          // vscode-jsonrpc sends `params: [null]` for an undefined param: omit it instead.
-          reply = params === undefined ? this.#connection.sendRequest(method) : this.#connection.sendRequest(method, params);
-        } catch (error) {
-          call.settle(this.#toError(method, error));
+          // codex needs no "jsonrpc" member; params are left out when there are none.
+          sent = this.#transport.send(params === undefined ? { id, method } : { id, method, params });
+        } catch (cause) {
+          // JSON.stringify refused the params (a BigInt, a cycle): nothing was written.
+          call.answered = true;
+          call.settle(new InvalidArgumentError('params', `cannot be sent as JSON (${cause instanceof Error ? cause.message : String(cause)})`));
           return;
         }
-        reply.then(
-          (result) => call.settle(undefined, result),
-          (error: unknown) => call.settle(this.#toError(method, error)),
-        );
+        if (!sent) {
+          call.answered = true;
+          call.settle(this.#closedError ?? new TransportClosedError(`${method} could not be sent: the app-server is gone`, this.#endDetails()));
+        }
       };
       if (this.#admission.tryAcquire()) send();
       else call.leaveQueue = this.#admission.enqueue(send);
@@ -146,18 +177,37 @@ export class RpcConnection {
     );
   }
 
-  /** Ends the transport; pending calls reject with `TransportClosedError` once it has ended. */
+  /**
+   * Ends the transport. Resolves once the process has exited, every pending call has rejected
+   * with `TransportClosedError` and `onClose` has run.
+   */
   async close(): Promise<void> {
     await this.#transport.close();
+    await this.#finished;
   }
 
-  #toError(method: string, error: unknown): Error {
-    // vscode-jsonrpc's own codes (-32099..-32096) mean the write failed or the connection died.
-    if (error instanceof ResponseError && !(error.code >= -32099 && error.code <= -32096)) {
-      const message = this.#options.redact?.(error.message) ?? error.message;
-      return classifyServerError(error.code, message, error.data, method);
+  /** Settles the call this answer is for; false if none awaits it. */
+  #onResponse(message: IncomingResponse): boolean {
+    const call = this.#awaiting.get(message.id);
+    if (call === undefined) {
+      // The answer to a request abandoned at its deadline or abort: expected, and dropped.
+      return this.#abandoned.delete(message.id);
     }
-    return this.#closedError ?? new TransportClosedError(`${method} could not be sent: the app-server is gone`, this.#endDetails());
+    call.answered = true;
+    const { error } = message;
+    if (error === undefined || (error === null && 'result' in message)) {
+      call.settle(undefined, message.result);
+      return true;
+    }
+    const { code, text, data } = readError(error);
+    const clean = this.#options.redact ?? ((t: string) => t);
+    call.settle(classifyServerError(code, clean(text), redactValue(data, clean), call.method));
+    return true;
+  }
+
+  #rememberAbandoned(id: RequestId): void {
+    this.#abandoned.add(id);
+    if (this.#abandoned.size > ABANDONED_IDS_KEPT) this.#abandoned.delete(this.#abandoned.values().next().value as RequestId);
   }
 
   #endDetails(): TransportEnd {
@@ -171,38 +221,47 @@ export class RpcConnection {
     const error = new TransportClosedError(end.reason, end);
     this.#closedError = error;
     for (const call of [...this.#pending]) call.settle(error);
+    this.#abandoned.clear();
     this.#connection.dispose();
-    this.#options.onClose(error);
+    try {
+      this.#options.onClose(error);
+    } finally {
+      this.#markFinished();
+    }
   }
 }
 
-interface ResponseShape {
-  error?: unknown;
-  result?: unknown;
+/**
+ * The code, message and data of an error answer. A malformed one (no numeric code) becomes
+ * -32603 naming what was sent: with no code it could otherwise read as an overload
+ * (-32001, ServerBusyError, retried).
+ */
+function readError(error: unknown): { code: number; text: string; data: unknown } {
+  if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number') {
+    const { code, message, data } = error as { code: number; message?: unknown; data?: unknown };
+    return { code, text: typeof message === 'string' ? message : String(message ?? ''), data };
+  }
+  return { code: -32603, text: `The app-server answered with a malformed error: ${JSON.stringify(error)?.slice(0, 200)}`, data: error };
 }
 
-/**
- * Makes a malformed error answer a well-formed one (-32603, naming what was sent) before
- * vscode-jsonrpc sees it. Left alone, an error without a numeric code would get
- * vscode-jsonrpc's UnknownErrorCode, -32001, and read as an overload (ServerBusyError, retried);
- * and `error: null` without a result would fail the call as if the transport were gone.
- */
-function normalizeErrorResponse(message: ResponseShape): void {
-  const { error } = message;
-  if (error === undefined || (error === null && 'result' in message)) return;
-  if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number') return;
-  message.error = {
-    code: -32603,
-    message: `The app-server answered with a malformed error: ${JSON.stringify(error).slice(0, 200)}`,
-    data: error,
-  };
-  delete message.result;
+/** `value` with `clean` applied to every string in it (keys included), to keep secrets out of `JsonRpcError.data`. */
+export function redactValue(value: unknown, clean: (text: string) => string, depth = 0): unknown {
+  if (typeof value === 'string') return clean(value);
+  if (typeof value !== 'object' || value === null) return value;
+  // Deeper than any error codex sends; past it, drop rather than keep what was not checked.
+  if (depth > 32) return '[too deep]';
+  if (Array.isArray(value)) return value.map((item: unknown) => redactValue(item, clean, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [clean(key), redactValue(item, clean, depth + 1)]));
 }
 
 /** One request in flight: settles exactly once, by reply, deadline, abort or close. */
 class Call {
   settled = false;
   holdsSlot = false;
+  /** Set once the request is written. */
+  id: RequestId | undefined;
+  /** True once its answer arrived (as opposed to a deadline, abort or close). */
+  answered = false;
   leaveQueue: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #signal: AbortSignal | undefined;

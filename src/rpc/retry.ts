@@ -29,7 +29,14 @@ export async function retryOnOverload<T>(fn: (attempt: number) => Promise<T>, op
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
   const { attempts = 3, minDelayMs = 250, maxDelayMs = 2_000, signal, onRetry } = options;
   if (!Number.isInteger(attempts) || attempts < 1) {
-    throw new InvalidArgumentError('retryOnOverload attempts', `must be a positive integer, got ${attempts}`);
+    throw new InvalidArgumentError('retryOnOverload attempts', `must be a positive integer, got ${typeof attempts === 'number' ? attempts : typeof attempts}`);
+  }
+  for (const [name, value] of [['minDelayMs', minDelayMs], ['maxDelayMs', maxDelayMs]] as const) {
+    if (typeof value !== 'number' || !(value >= 0)) throw new InvalidArgumentError(`retryOnOverload ${name}`, 'must be a number of milliseconds, 0 or more');
+  }
+  if (onRetry !== undefined && typeof onRetry !== 'function') throw new InvalidArgumentError('retryOnOverload onRetry', 'must be a function');
+  if (signal !== undefined && !(typeof signal === 'object' && signal !== null && typeof (signal as Partial<AbortSignal>).addEventListener === 'function')) {
+    throw new InvalidArgumentError('retryOnOverload signal', 'must be an AbortSignal');
   }
   if (signal?.aborted) throw new AbortError('retryOnOverload', signal.reason);
   // p-retry would wrap non-Error throws and stop on TypeError; carry every other error out as is.
@@ -59,7 +66,14 @@ export async function retryOnOverload<T>(fn: (attempt: number) => Promise<T>, op
     );
   } catch (error) {
     if (passThrough !== undefined) throw passThrough.error;
-    if (signal?.aborted) throw new AbortError('retryOnOverload', signal.reason);
+    for (const [name, value] of [['minDelayMs', minDelayMs], ['maxDelayMs', maxDelayMs]] as const) {
+    if (typeof value !== 'number' || !(value >= 0)) throw new InvalidArgumentError(`retryOnOverload ${name}`, 'must be a number of milliseconds, 0 or more');
+  }
+  if (onRetry !== undefined && typeof onRetry !== 'function') throw new InvalidArgumentError('retryOnOverload onRetry', 'must be a function');
+  if (signal !== undefined && !(typeof signal === 'object' && signal !== null && typeof (signal as Partial<AbortSignal>).addEventListener === 'function')) {
+    throw new InvalidArgumentError('retryOnOverload signal', 'must be an AbortSignal');
+  }
+  if (signal?.aborted) throw new AbortError('retryOnOverload', signal.reason);
     throw error;
   }
 }

@@ -7,6 +7,9 @@
  * memory is bounded by the slowest reader, not by the length of the stream. Until the first
  * reader attaches, the buffer holds everything from the start, so nothing that arrives before
  * the caller starts iterating is lost.
+ *
+ * A stream whose readers must see it whole (a turn) passes `missed`: a reader that would start
+ * after events already released fails with that error instead of silently skipping them.
  */
 
 interface Slot<T> {
@@ -17,6 +20,14 @@ interface Slot<T> {
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+/** Where a detached reader points: holds nothing, so it pins no event. */
+const RELEASED: Slot<never> = Object.freeze({ value: undefined, next: undefined, seq: -1 });
+
+export interface BroadcastOptions {
+  /** The error for a reader that would miss `count` released events; without it, such a reader starts where it can. */
+  readonly missed?: (count: number) => Error;
+}
 
 export class Broadcast<T> {
   #tail: Slot<T> = { value: undefined, next: undefined, seq: 0 };
@@ -31,8 +42,11 @@ export class Broadcast<T> {
   #error: unknown;
   #failed = false;
 
-  constructor() {
+  readonly #missed: ((count: number) => Error) | undefined;
+
+  constructor(options: BroadcastOptions = {}) {
     this.#retained = this.#tail;
+    this.#missed = options.missed;
   }
 
   /** True once `end` was called: later pushes are ignored. */
@@ -96,6 +110,8 @@ export class Broadcast<T> {
     }
     const reader = new BroadcastReader(this, start, onDetach);
     this.#readers.add(reader);
+    // Events before `start` are gone (released once every reader had passed them).
+    if (this.#missed !== undefined && start.seq > 0) reader.fail(this.#missed(start.seq));
     return reader;
   }
 
@@ -153,10 +169,11 @@ export class BroadcastReader<T> implements AsyncStream<T> {
     this.#onDetach = onDetach;
   }
 
-  /** Takes the next buffered event without waiting, or undefined if there is none yet. */
+  /** Takes the next buffered event without waiting, or undefined if there is none yet (or `next()` calls are waiting). */
   poll(): T | undefined {
     const slot = this.slot;
-    if (this.#closed || slot.next === undefined) return undefined;
+    // Waiting next() calls come first: taking an event here would serve them out of order.
+    if (this.#closed || slot.next === undefined || this.#waiters.length > 0) return undefined;
     this.slot = slot.next;
     return slot.value;
   }
@@ -201,6 +218,8 @@ export class BroadcastReader<T> implements AsyncStream<T> {
 
   #detach(): void {
     this.#closed = true;
+    // Drop the position: a detached reader the caller still holds must not pin the events after it.
+    this.slot = RELEASED;
     this.#source.detach(this);
     this.#onDetach?.();
   }

@@ -24,14 +24,14 @@ import { planLaunch } from '../transport/launch.js';
 import { addSecret, redact } from '../transport/stderr-tail.js';
 import { StdioTransport } from '../transport/stdio.js';
 import { Broadcast, type AsyncStream } from './broadcast.js';
-import { toWireInput } from './inputs.js';
+import { toSteerInput } from './inputs.js';
 import { Listeners } from './listeners.js';
 import { LoginFailedError, LoginRouter, type LoginHandle } from './login.js';
 import { toWireParams, type ThreadForkOptions, type ThreadResumeOptions, type ThreadStartOptions } from './options.js';
 import { ServerRequestDispatcher, type ServerRequestHandlers } from './server-requests.js';
 import { redactProtocolError, redactTurnError } from './redaction.js';
 import { Thread, type ThreadSession } from './thread.js';
-import { checkCodexOptions, checkSessionOptions } from './validate.js';
+import { checkBoolean, checkCodexOptions, checkListener, checkObject, checkSessionOptions } from './validate.js';
 import type { TurnControl } from './turn.js';
 import { TurnRouter } from './turn-router.js';
 import { SDK_VERSION } from '../version.js';
@@ -109,6 +109,7 @@ type RequestArgs<M extends ClientRequestMethod> = undefined extends ParamsOf<M>
     ? [params?: ParamsOf<M>, options?: RequestOptions]
     : [params: ParamsOf<M>, options?: RequestOptions];
 
+const EVENTS: readonly (keyof CodexEvents & string)[] = ['error', 'warning', 'close'];
 const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -153,7 +154,7 @@ export class Codex implements AsyncDisposable {
       interrupt: async (threadId, turnId) => {
         await this.request('turn/interrupt', { threadId, turnId });
       },
-      steer: (threadId, turnId, input) => this.request('turn/steer', { threadId, expectedTurnId: turnId, input: toWireInput(input).input }),
+      steer: async (threadId, turnId, input) => this.request('turn/steer', { threadId, expectedTurnId: turnId, input: toSteerInput(input) }),
     };
     this.#session = {
       request: (method, params, options) => this.rawRequest(method, params ?? {}, options) as never,
@@ -236,6 +237,8 @@ export class Codex implements AsyncDisposable {
       const codex = new Codex(connection, transport, metadata, parts);
       codex.#checkVersion();
       if (signal !== undefined) {
+        // An abort that landed after initialize answered, before this listener: startup is aborted.
+        if (signal.aborted) throw new AbortError('Codex.start()', signal.reason);
         const onAbort = (): void => void codex.close();
         signal.addEventListener('abort', onAbort, { once: true });
         listeners.on('close', () => signal.removeEventListener('abort', onAbort));
@@ -307,6 +310,7 @@ export class Codex implements AsyncDisposable {
 
   /** Adds a listener; returns the function that removes it. */
   on<E extends keyof CodexEvents>(event: E, listener: (payload: CodexEvents[E]) => void): () => void {
+    checkListener(event, listener, EVENTS);
     return this.#parts.listeners.on(event, listener);
   }
 
@@ -332,7 +336,8 @@ export class Codex implements AsyncDisposable {
   }
 
   /** One page of stored threads; pass `nextCursor` back as `cursor` for the next page. */
-  threadList(params: ThreadListParams = {}): Promise<ThreadListResponse> {
+  async threadList(params: ThreadListParams = {}): Promise<ThreadListResponse> {
+    checkObject(params, 'params');
     return this.request('thread/list', params);
   }
 
@@ -348,6 +353,8 @@ export class Codex implements AsyncDisposable {
 
   /** Every model the server offers (all pages); hidden ones too with `includeHidden`. */
   async models(options: { readonly includeHidden?: boolean } = {}): Promise<Model[]> {
+    checkObject(options, 'options');
+    checkBoolean(options.includeHidden, 'includeHidden');
     const models: Model[] = [];
     let cursor: string | null | undefined;
     do {
@@ -409,10 +416,11 @@ export class Codex implements AsyncDisposable {
 
   /**
    * Ends the server: closes its stdin, then SIGTERM, then SIGKILL, and waits for it to exit.
-   * Pending requests reject with `TransportClosedError`. Safe to call more than once.
+   * When it resolves, `closed` is true, the `close` event has fired, and every pending request,
+   * turn, `run()` and iterator has settled (with `TransportClosedError`). Safe to call more than once.
    */
   close(): Promise<void> {
-    this.#closing ??= this.#connection.close();
+    this.#closing ??= this.#connection.close().then(settledAfterClose);
     return this.#closing;
   }
 
@@ -430,6 +438,14 @@ export class Codex implements AsyncDisposable {
     };
     if (!this.#parts.listeners.emit('warning', warning)) process.emitWarning(warning.message, { code: 'CODEX_SDK_VERSION_MISMATCH' });
   }
+}
+
+/**
+ * Lets every reaction to the close run first: rejected calls, failed turns and ended iterators
+ * settle in promise callbacks, and one macrotask turn runs all of those that are ready.
+ */
+function settledAfterClose(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function unusableNotification(notification: IncomingNotification, cause: unknown): ProtocolError {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { checkString, describe } from './validate.js';
 import type { FunctionCallOutputBody, TurnToolOutput, UserInput } from '../generated/protocol.js';
 
 /** Output of an external tool, delivered to the model as the turn's input (`turn/start` `toolOutput`). */
@@ -12,28 +13,38 @@ export interface ExternalMessage {
 /** What a turn accepts: a string, one input item, or several. */
 export type TurnInput = string | UserInput | ExternalMessage | ReadonlyArray<UserInput>;
 
+/** What `turn.steer()` accepts: a turn's input without `externalMessage` (tool output can only start a turn). */
+export type SteerInput = Exclude<TurnInput, ExternalMessage>;
+
 /** A text item. */
 export function text(value: string): UserInput {
+  checkString(value, 'text', true);
   return { type: 'text', text: value };
 }
 
 /** An image by URL. codex 0.169 accepts `data:` URLs only (it refuses remote http(s) URLs). */
 export function image(url: string): UserInput {
+  checkString(url, 'url');
   return { type: 'image', url };
 }
 
 /** An image file on the machine running the app-server; codex reads and attaches it. */
 export function localImage(path: string): UserInput {
+  checkString(path, 'path');
   return { type: 'localImage', path };
 }
 
 /** Invokes a skill by name, with the path of its SKILL.md. */
 export function skill(name: string, path: string): UserInput {
+  checkString(name, 'name');
+  checkString(path, 'path');
   return { type: 'skill', name, path };
 }
 
 /** Mentions a file, app or resource by name and path. */
 export function mention(name: string, path: string): UserInput {
+  checkString(name, 'name');
+  checkString(path, 'path');
   return { type: 'mention', name, path };
 }
 
@@ -43,6 +54,12 @@ export function externalMessage(options: {
   readonly content: FunctionCallOutputBody;
   readonly namespace?: string;
 }): ExternalMessage {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `must be an object, got ${describe(options)}`);
+  checkString(options.toolName, 'toolName');
+  if (options.namespace !== undefined) checkString(options.namespace, 'namespace');
+  if (typeof options.content !== 'string' && !Array.isArray(options.content)) {
+    throw new InvalidArgumentError('content', `must be a string or an array of content items, got ${describe(options.content)}`);
+  }
   return { kind: 'externalMessage', ...options };
 }
 
@@ -66,6 +83,17 @@ export function toWireInput(input: TurnInput): { input: UserInput[]; toolOutput?
   if (items.length === 0) throw new InvalidArgumentError('input', 'is an empty array: a turn needs at least one item');
   items.forEach((item, index) => checkItem(item, Array.isArray(input) ? `input[${index}]` : 'input'));
   return { input: items as UserInput[] };
+}
+
+/** The `turn/steer` input items; refuses an `externalMessage`, which `turn/steer` has no field for. */
+export function toSteerInput(input: unknown): UserInput[] {
+  if (isExternalMessage(input)) {
+    throw new InvalidArgumentError(
+      'input',
+      'is an externalMessage(...), which turn.steer() cannot send: tool output can only start a turn (thread.turn()); steer with text or input items',
+    );
+  }
+  return toWireInput(input as TurnInput).input;
 }
 
 function isExternalMessage(input: unknown): input is ExternalMessage {

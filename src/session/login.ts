@@ -1,8 +1,12 @@
-import { AbortError, CodexError } from '../errors.js';
+import { AbortError, brand, CodexError } from '../errors.js';
 import type { AccountLoginCompletedNotification, CancelLoginAccountResponse } from '../generated/protocol.js';
 
 /** A login flow ended without success (`account/login/completed` with `success: false`). */
 export class LoginFailedError extends CodexError {
+  static {
+    brand(this, 'LoginFailedError');
+  }
+
   constructor(
     readonly loginId: string,
     readonly completion: AccountLoginCompletedNotification,

@@ -10,7 +10,7 @@ import type {
 } from '../generated/protocol.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { ServerRequestHandlers } from './server-requests.js';
-import { checkSessionOptions } from './validate.js';
+import { checkSessionOptions, describe } from './validate.js';
 
 /**
  * Who reviews what the agent wants to do beyond its sandbox:
@@ -69,9 +69,9 @@ export function toWireParams<T extends object>(
   const wire: Record<string, unknown> = Object.fromEntries(Object.entries(options).filter(([key]) => !sdkKeys.has(key)));
   const mode = options.approvalMode ?? defaultMode;
   if (mode !== undefined) {
-    const preset = PRESETS[mode];
+    const preset = typeof mode === 'string' && Object.hasOwn(PRESETS, mode) ? PRESETS[mode] : undefined;
     if (preset === undefined) {
-      throw new InvalidArgumentError('approvalMode', `must be one of ${Object.keys(PRESETS).join(', ')}, got ${JSON.stringify(mode)}`);
+      throw new InvalidArgumentError('approvalMode', `must be one of ${Object.keys(PRESETS).join(', ')}, got ${typeof mode === 'string' ? JSON.stringify(mode) : describe(mode)}`);
     }
     if (wire.approvalPolicy === undefined) wire.approvalPolicy = preset.approvalPolicy;
     if (wire.approvalsReviewer === undefined && preset.approvalsReviewer !== undefined) wire.approvalsReviewer = preset.approvalsReviewer;
@@ -79,9 +79,10 @@ export function toWireParams<T extends object>(
   if (options.sandbox !== undefined && options.sandbox !== null) {
     if (sandboxKey === 'sandbox') wire.sandbox = options.sandbox;
     else {
-      const policy = SANDBOX_POLICIES[options.sandbox];
+      const sandbox: unknown = options.sandbox;
+      const policy = typeof sandbox === 'string' && Object.hasOwn(SANDBOX_POLICIES, sandbox) ? SANDBOX_POLICIES[sandbox as SandboxMode] : undefined;
       if (policy === undefined) {
-        throw new InvalidArgumentError('sandbox', `must be one of ${Object.keys(SANDBOX_POLICIES).join(', ')}, got ${JSON.stringify(options.sandbox)}`);
+        throw new InvalidArgumentError('sandbox', `must be one of ${Object.keys(SANDBOX_POLICIES).join(', ')}, got ${typeof sandbox === 'string' ? JSON.stringify(sandbox) : describe(sandbox)}`);
       }
       if (wire.sandboxPolicy === undefined) wire.sandboxPolicy = policy;
     }

@@ -1,4 +1,4 @@
-import { ProtocolError } from '../errors.js';
+import { InvalidArgumentError, ProtocolError } from '../errors.js';
 import type { ServerRequestMap, ServerRequestMethod } from '../generated/methods.js';
 import { ServerRequestError } from '../rpc/connection.js';
 
@@ -25,6 +25,7 @@ export type ServerRequestHandlers = { readonly [M in ServerRequestMethod]?: Serv
 
 /** The answer sent when no handler answers: approvals declined, time told, anything else refused. */
 export function safeAnswer(method: string, params: unknown): unknown {
+  if (typeof method !== 'string') throw new InvalidArgumentError('method', 'must be a server request method name (a string)');
   const p = (params ?? {}) as { availableDecisions?: unknown };
   switch (method) {
     case 'item/commandExecution/requestApproval': {

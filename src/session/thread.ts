@@ -10,6 +10,7 @@ import type {
   TurnStartParams,
 } from '../generated/protocol.js';
 import type { RequestOptions } from './codex.js';
+import { checkBoolean, checkObject, checkString } from './validate.js';
 import { toWireInput, type TurnInput } from './inputs.js';
 import { toWireParams, type TurnOptions } from './options.js';
 import type { TurnResult } from './reducer.js';
@@ -114,12 +115,15 @@ export class Thread {
   }
 
   /** Reads the thread from the server; with `includeTurns`, its turns and their items too. */
-  read(options: { readonly includeTurns?: boolean } = {}): Promise<ThreadReadResponse> {
+  async read(options: { readonly includeTurns?: boolean } = {}): Promise<ThreadReadResponse> {
+    checkObject(options, 'options');
+    checkBoolean(options.includeTurns, 'includeTurns');
     return this.#session.request('thread/read', { threadId: this.id, includeTurns: options.includeTurns ?? false });
   }
 
   /** Renames the thread. */
   async setName(name: string): Promise<void> {
+    checkString(name, 'name', true);
     await this.#session.request('thread/name/set', { threadId: this.id, name });
   }
 

@@ -1,12 +1,18 @@
-import { AbortError, CodexError, TransportClosedError } from '../errors.js';
+import { AbortError, brand, CodexError, StreamConsumedError, TransportClosedError } from '../errors.js';
 import type { Notification } from '../generated/methods.js';
 import type { TurnError, TurnSteerResponse } from '../generated/protocol.js';
-import { Broadcast, type BroadcastReader } from './broadcast.js';
-import type { TurnInput } from './inputs.js';
+import { Broadcast } from './broadcast.js';
+import { DeltaTextIterator } from './text-stream.js';
+import { checkObject, checkString } from './validate.js';
+import type { SteerInput, TurnInput } from './inputs.js';
 import { initialTurnState, reduceTurn, toTurnResult, type TurnResult, type TurnState } from './reducer.js';
 
 /** The turn ended with `status: 'failed'`. `turn` is the result so far; `error` the server's error. */
 export class TurnFailedError extends CodexError {
+  static {
+    brand(this, 'TurnFailedError');
+  }
+
   constructor(
     readonly turn: TurnResult,
     readonly error: TurnError | null,
@@ -17,6 +23,10 @@ export class TurnFailedError extends CodexError {
 
 /** With `outputSchema`, the final answer was not valid JSON. `text` is what the model said. */
 export class StructuredOutputError extends CodexError {
+  static {
+    brand(this, 'StructuredOutputError');
+  }
+
   constructor(
     readonly turn: TurnResult,
     readonly text: string | null,
@@ -46,7 +56,8 @@ export class TurnHandle implements AsyncIterable<Notification> {
   readonly id: string;
   readonly threadId: string;
 
-  readonly #events = new Broadcast<Notification>();
+  /** Iterating after the events were released (e.g. after `run()`) fails with StreamConsumedError. */
+  readonly #events = new Broadcast<Notification>({ missed: (count) => new StreamConsumedError(`Turn ${this.id}`, count) });
   readonly #control: TurnControl;
   readonly #parseOutput: boolean;
   #state: TurnState;
@@ -104,7 +115,9 @@ export class TurnHandle implements AsyncIterable<Notification> {
    * blank line) comes before its first delta, so messages do not run together.
    */
   text(options: { readonly separator?: string } = {}): AsyncIterable<string> {
+    checkObject(options, 'options');
     const separator = options.separator ?? '\n\n';
+    checkString(separator, 'separator', true);
     return { [Symbol.asyncIterator]: () => new DeltaTextIterator(this.#events.subscribe(), separator) };
   }
 
@@ -137,8 +150,8 @@ export class TurnHandle implements AsyncIterable<Notification> {
     }
   }
 
-  /** Adds input to this turn while it runs (`turn/steer` with `expectedTurnId`). */
-  async steer(input: TurnInput): Promise<TurnSteerResponse> {
+  /** Adds input to this turn while it runs (`turn/steer` with `expectedTurnId`). An `externalMessage` is refused. */
+  async steer(input: SteerInput): Promise<TurnSteerResponse> {
     return this.#control.steer(this.threadId, this.id, input);
   }
 
@@ -191,42 +204,5 @@ export class TurnHandle implements AsyncIterable<Notification> {
     } catch (error) {
       throw new StructuredOutputError(result, result.finalResponse, error);
     }
-  }
-}
-
-/** Maps a turn's notifications to the text of its agent-message deltas. */
-class DeltaTextIterator implements AsyncIterator<string> {
-  readonly #reader: BroadcastReader<Notification>;
-  readonly #separator: string;
-  /** The message the last delta belonged to. */
-  #itemId: string | undefined;
-
-  constructor(reader: BroadcastReader<Notification>, separator: string) {
-    this.#reader = reader;
-    this.#separator = separator;
-  }
-
-  next(): Promise<IteratorResult<string>> {
-    // Skip buffered non-delta events without awaiting each one.
-    for (let n = this.#reader.poll(); n !== undefined; n = this.#reader.poll()) {
-      if (n.method === 'item/agentMessage/delta') return Promise.resolve({ value: this.#text(n.params), done: false });
-    }
-    return this.#reader.next().then((result) => {
-      if (result.done) return result;
-      const n = result.value;
-      return n.method === 'item/agentMessage/delta' ? { value: this.#text(n.params), done: false } : this.next();
-    });
-  }
-
-  return(): Promise<IteratorResult<string>> {
-    this.#reader.close();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  #text(delta: { readonly itemId: string; readonly delta: string }): string {
-    if (delta.itemId === this.#itemId) return delta.delta;
-    const first = this.#itemId === undefined;
-    this.#itemId = delta.itemId;
-    return first ? delta.delta : this.#separator + delta.delta;
   }
 }

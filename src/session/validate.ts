@@ -45,6 +45,31 @@ export function checkHandlers(value: unknown, argument = 'onServerRequest'): voi
   }
 }
 
+/** A string (non-empty unless `allowEmpty`). */
+export function checkString(value: unknown, argument: string, allowEmpty = false): void {
+  if (typeof value !== 'string' || (!allowEmpty && value.length === 0)) {
+    throw new InvalidArgumentError(argument, `must be a ${allowEmpty ? '' : 'non-empty '}string, got ${describe(value)}`);
+  }
+}
+
+/** A boolean, when given. */
+export function checkBoolean(value: unknown, argument: string): void {
+  if (value !== undefined && typeof value !== 'boolean') throw new InvalidArgumentError(argument, `must be true or false, got ${describe(value)}`);
+}
+
+/** A function. */
+export function checkFunction(value: unknown, argument: string): void {
+  if (typeof value !== 'function') throw new InvalidArgumentError(argument, `must be a function, got ${describe(value)}`);
+}
+
+/** An event name among `events`, and a listener function. */
+export function checkListener(event: unknown, listener: unknown, events: readonly string[]): void {
+  if (typeof event !== 'string' || !events.includes(event)) {
+    throw new InvalidArgumentError('event', `must be one of ${events.join(', ')}, got ${typeof event === 'string' ? JSON.stringify(event.slice(0, 40)) : describe(event)}`);
+  }
+  checkFunction(listener, 'listener');
+}
+
 /** The signal, deadline and handlers every session option bag may carry. */
 export function checkSessionOptions(options: unknown): void {
   checkObject(options, 'options');
@@ -64,12 +89,14 @@ export function checkCodexOptions(options: CodexOptions): void {
   const positive = (name: keyof CodexOptions): void => {
     const value = options[name];
     if (value !== undefined && !(typeof value === 'number' && value > 0)) {
-      throw new InvalidArgumentError(name, `must be a positive number, got ${String(value)}`);
+      throw new InvalidArgumentError(name, `must be a positive number, got ${describe(value)}`);
     }
   };
   positive('requestTimeoutMs');
   positive('maxInFlightRequests');
   positive('maxMessageBytes');
+  positive('serverRequestTimeoutMs');
+  checkBoolean(options.experimentalApi, 'experimentalApi');
   for (const name of ['codexPath', 'codexHome', 'cwd'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {

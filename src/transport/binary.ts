@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CodexBinaryNotFoundError } from '../errors.js';
@@ -27,9 +27,10 @@ export interface ResolvedBinary {
  */
 export function resolveCodexBinary(codexPath?: string): ResolvedBinary {
   if (codexPath !== undefined) {
-    if (!existsSync(codexPath)) {
+    const problem = executableProblem(codexPath);
+    if (problem !== undefined) {
       throw new CodexBinaryNotFoundError(
-        `codexPath "${codexPath}" does not exist. Pass the path of a codex executable, or omit codexPath to use the bundled @openai/codex binary.`,
+        `codexPath "${codexPath}" ${problem}. Pass the path of a codex executable, or omit codexPath to use the bundled @openai/codex binary.`,
         [codexPath],
       );
     }
@@ -81,4 +82,30 @@ function candidateRoots(pkg: string): string[] {
     // @openai/codex or its platform package is not installed.
   }
   return [...roots];
+}
+
+/** Why `file` cannot be spawned as a program (does not exist, is a directory, is not executable), or undefined. */
+export function executableProblem(file: string): string | undefined {
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch {
+    return 'does not exist';
+  }
+  if (!isFile) return 'is a directory (or another non-file), not an executable';
+  if (process.platform === 'win32') return undefined;
+  try {
+    accessSync(file, constants.X_OK);
+  } catch {
+    return 'is not executable (no execute permission)';
+  }
+  return undefined;
+}
+
+/** Says in words why spawning `command` failed (`spawn` reports only a code such as ENOENT). */
+export function explainSpawnFailure(command: string, error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const explained = code === 'ENOENT' || code === 'EACCES' ? (command.includes('/') || command.includes('\\') ? executableProblem(command) : undefined) : undefined;
+  const detail = explained ?? (code === 'ENOENT' ? 'was not found (no such file, and not on PATH)' : code === 'EACCES' ? 'could not be run (permission denied)' : undefined);
+  return detail === undefined ? `Could not start the app-server (${command}): ${error.message}` : `Could not start the app-server: ${command} ${detail} (${error.message})`;
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { InvalidArgumentError, ProtocolError } from '../errors.js';
 import { LINE_START_CHARS, LineSplitter } from './jsonl.js';
 import { StderrTail } from './stderr-tail.js';
+import { explainSpawnFailure } from './binary.js';
 import { trackChild, untrackChild } from './child-registry.js';
 import type { MessageTransport, TransportEnd, TransportHandlers } from './transport.js';
 
@@ -128,7 +129,7 @@ export class StdioTransport implements MessageTransport {
     const spawnError = this.#spawnError;
     const reason =
       spawnError !== undefined
-        ? `Could not start the app-server (${this.#options.argv[0]}): ${spawnError.message}`
+        ? explainSpawnFailure(this.#options.argv[0]!, spawnError)
         : this.#closing !== undefined
           ? 'The client was closed'
           : 'The app-server closed its output';
@@ -137,6 +138,7 @@ export class StdioTransport implements MessageTransport {
       exitCode: this.#exit?.code ?? null,
       signal: this.#exit?.signal ?? null,
       stderrTail: this.#stderr.read(),
+      ...(spawnError !== undefined && { neverStarted: true }),
     };
   }
 

@@ -6,6 +6,8 @@ export interface TransportEnd {
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stderrTail: string;
+  /** True when the process could not be started at all. */
+  readonly neverStarted?: boolean;
 }
 
 export interface TransportHandlers {

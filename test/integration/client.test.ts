@@ -85,7 +85,10 @@ describe('Codex client against the real app-server', () => {
     const unknown = await codex.rawRequest('foo/bar', {}).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(MethodNotFoundError);
     expect(unknown).toMatchObject({ code: -32600, method: 'foo/bar' });
-    expect((unknown as Error).message).toMatch(/^Invalid request: unknown variant `foo\/bar`/);
+    // The message names the method and stays short; codex's text (every method it knows) is kept whole.
+    expect((unknown as MethodNotFoundError).message).toMatch(/^The app-server has no method "foo\/bar"/);
+    expect((unknown as MethodNotFoundError).message.length).toBeLessThan(200);
+    expect((unknown as MethodNotFoundError).serverMessage).toMatch(/^Invalid request: unknown variant `foo\/bar`, expected one of .*`thread\/start`/);
 
     const badEnum = await codex
       .request('thread/start', { approvalPolicy: 'bogus' as unknown as 'never' })
@@ -95,7 +98,8 @@ describe('Codex client against the real app-server', () => {
 
     const missing = await codex.rawRequest('turn/start', {}).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(InvalidParamsError);
-    expect((missing as Error).message).toBe('Invalid request: missing field `threadId`');
+    expect((missing as Error).message).toBe('Invalid params for turn/start: missing field `threadId`');
+    expect((missing as InvalidParamsError).serverMessage).toBe('Invalid request: missing field `threadId`');
 
     const noThread = await codex
       .request('turn/interrupt', { threadId: '019a0000-0000-7000-8000-000000000000', turnId: 'x' })

@@ -137,7 +137,7 @@ describe.concurrent('examples', { timeout: 60_000 }, () => {
 
   it('errors-and-retry shows each typed error and a retry wrapper that retries only overloads', async () => {
     const stdout = await runExample('errors-and-retry');
-    expect(stdout).toContain('1. InvalidParamsError from thread/start (code -32600): Invalid request: unknown variant `read_only`');
+    expect(stdout).toContain('1. InvalidParamsError from thread/start (code -32600): Invalid params for thread/start: unknown variant `read_only`');
     expect(stdout).toContain('2. InvalidRequestError from thread/resume: no rollout found for thread id');
     expect(stdout).toContain('3. TurnFailedError: turn failed');
     expect(stdout).toMatch(/message: .*401.*Incorrect API key provided/);
@@ -177,7 +177,7 @@ describe.concurrent('examples', { timeout: 60_000 }, () => {
       'turn/completed             completed',
       'thread/read -> 1 turn(s), preview "What is the capital of France? One word."',
       'thread/list -> 1 thread(s)',
-      "rawRequest('thread/teleport') -> MethodNotFoundError: Invalid request: unknown variant `thread/teleport`",
+      `rawRequest('thread/teleport') -> MethodNotFoundError: ${'The app-server has no method "thread/teleport" (an older server, or a typo)'.slice(0, 60)}...`,
     ]);
   });
 });

@@ -73,6 +73,7 @@ describe('reliability: invalid arguments from the caller', () => {
       { name: 'empty thread id', call: () => codex.threadResume(''), error: InvalidArgumentError, argument: 'threadId', mentions: 'non-empty string' },
       { name: 'thread id not a string', call: () => codex.threadFork(bad(12)), error: InvalidArgumentError, argument: 'threadId', mentions: 'non-empty string' },
       { name: 'empty API key', call: () => codex.loginApiKey(''), error: InvalidArgumentError, argument: 'apiKey', mentions: 'non-empty string' },
+      { name: 'thread name of the wrong type', call: () => thread.setName(bad(123)), error: InvalidArgumentError, argument: 'name', mentions: 'must be a string' },
       // From the server
       { name: 'resume an unknown thread', call: () => codex.threadResume(UNKNOWN_THREAD), error: InvalidRequestError, mentions: `no rollout found for thread id ${UNKNOWN_THREAD}` },
       { name: 'fork an unknown thread', call: () => codex.threadFork(UNKNOWN_THREAD), error: InvalidRequestError, mentions: UNKNOWN_THREAD },
@@ -80,7 +81,6 @@ describe('reliability: invalid arguments from the caller', () => {
       { name: 'read an unknown thread', call: () => codex.request('thread/read', { threadId: UNKNOWN_THREAD }), error: InvalidRequestError, mentions: UNKNOWN_THREAD },
       { name: 'turn on an unknown thread', call: () => codex.request('turn/start', { threadId: UNKNOWN_THREAD, input: [text('hi')] }), error: InvalidRequestError, mentions: `thread not found: ${UNKNOWN_THREAD}` },
       { name: 'malformed thread id', call: () => codex.threadResume('not-a-thread-id'), error: InvalidRequestError, mentions: 'invalid session id' },
-      { name: 'thread name of the wrong type', call: () => thread.setName(bad(123)), error: InvalidParamsError, mentions: 'invalid type: integer `123`, expected a string' },
       { name: 'steer a finished turn', call: () => turn.steer('too late'), error: InvalidRequestError, mentions: '' },
       { name: 'interrupt with no turn running', call: () => codex.request('turn/interrupt', { threadId: thread.id, turnId: turn.id }), error: InvalidRequestError, mentions: '' },
       { name: 'unknown method', call: () => codex.rawRequest('no/such/method', {}), error: MethodNotFoundError, mentions: 'no/such/method' },

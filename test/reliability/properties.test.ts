@@ -1,16 +1,38 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { initialTurnState, reduceTurn, toTurnResult, type Notification } from '../../src/index.js';
+import {
+  Codex,
+  CodexError,
+  externalMessage,
+  image,
+  initialTurnState,
+  localImage,
+  mention,
+  reduceTurn,
+  retryOnOverload,
+  safeAnswer,
+  skill,
+  text,
+  toTurnResult,
+  type Notification,
+  type Thread,
+  type TurnHandle as PublicTurnHandle,
+} from '../../src/index.js';
 import { LineSplitter, LINE_START_CHARS } from '../../src/transport/jsonl.js';
 import { TurnRouter } from '../../src/session/turn-router.js';
 import { TurnHandle, type TurnControl } from '../../src/session/turn.js';
-import { recordFigures } from '../helpers/reliability.js';
+import { liveChildCount } from '../../src/transport/child-registry.js';
+import { startFake } from '../helpers/fake-server.js';
+import { HangError, recordFigures, within } from '../helpers/reliability.js';
 
 // Property-based tests (fast-check):
 // - JSONL framing: however a byte stream is cut into chunks, the same lines (and the same
 //   oversized-line reports) come out, and every JSON line parses back to what was written.
 // - Turn reducer and router: however other turns' events are interleaved with a turn's own,
 //   its result is the fold of its own events alone.
+// - Public API: every public function and method, called with arbitrary wrong values, throws
+//   or rejects only with a CodexError (InvalidArgumentError for what it can check itself), and
+//   settles; nothing hangs and no process is left behind.
 
 const RUNS = 300;
 
@@ -234,4 +256,132 @@ describe('reliability: properties of the turn reducer and router', () => {
     );
     recordFigures('property-router', { runs: checked });
   });
+});
+
+// ---------- Public API with wrong values ----------
+
+/** Values of every kind, most of them wrong for any given parameter. */
+const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.constant(Symbol('wrong')),
+  fc.constant(Number.NaN),
+  fc.constant(-1),
+  fc.constant(''),
+  fc.integer(),
+  fc.double(),
+  fc.bigInt(),
+  fc.boolean(),
+  fc.string({ maxLength: 12 }),
+  fc.func(fc.anything()),
+  fc.array(fc.anything({ maxDepth: 2 }), { maxLength: 3 }),
+  fc.object({ maxDepth: 2 }),
+  fc.record({ signal: fc.anything(), timeoutMs: fc.anything(), includeHidden: fc.anything(), separator: fc.anything(), onServerRequest: fc.anything() }, { requiredKeys: [] }),
+  fc.anything({ maxDepth: 2 }),
+);
+
+const TURN = { id: 'u', status: 'inProgress', items: [] };
+const THREAD_REPLY = { thread: { id: 't', turns: [] }, model: 'm', modelProvider: 'p', cwd: '/', approvalPolicy: 'never', approvalsReviewer: 'user', sandbox: { type: 'dangerFullAccess' } };
+/** A fake server that answers everything at once; every turn completes right after it starts. */
+const ANSWERS_ALL = {
+  'thread/start': [{ reply: THREAD_REPLY }],
+  'thread/resume': [{ reply: THREAD_REPLY }],
+  'thread/fork': [{ reply: THREAD_REPLY }],
+  'thread/unarchive': [{ reply: THREAD_REPLY }],
+  'model/list': [{ reply: { data: [], nextCursor: null } }],
+  'turn/start': [
+    { reply: { turn: TURN } },
+    { notify: { method: 'turn/started', params: { threadId: 't', turn: TURN } } },
+    { notify: { method: 'turn/completed', params: { threadId: 't', turn: { ...TURN, status: 'completed', error: null } } } },
+  ],
+  '*': [{ reply: {} }],
+};
+
+type Target = readonly [name: string, call: (args: readonly unknown[]) => unknown];
+
+function publicTargets(codex: Codex, thread: Thread, turn: PublicTurnHandle): Target[] {
+  const any = (f: unknown) => f as (...args: readonly unknown[]) => unknown;
+  const method = (object: object, name: string): Target => [name, (args) => any((object as Record<string, unknown>)[name]).apply(object, [...args])];
+  return [
+    ...['request', 'rawRequest', 'notifications', 'on', 'threadStart', 'threadResume', 'threadFork', 'threadList', 'threadArchive', 'threadUnarchive', 'models', 'account', 'loginApiKey', 'loginChatgpt', 'loginChatgptDeviceCode', 'logout'].map((name) => method(codex, name)),
+    ...['turn', 'run', 'read', 'setName', 'compact'].map((name) => method(thread, name)),
+    ...['stream', 'text', 'run', 'interrupt', 'steer', 'whenDone'].map((name) => method(turn, name)),
+    ['turn[Symbol.asyncIterator]', () => turn[Symbol.asyncIterator]()],
+    ['text', (args) => any(text)(...args)],
+    ['image', (args) => any(image)(...args)],
+    ['localImage', (args) => any(localImage)(...args)],
+    ['skill', (args) => any(skill)(...args)],
+    ['mention', (args) => any(mention)(...args)],
+    ['externalMessage', (args) => any(externalMessage)(...args)],
+    ['retryOnOverload', (args) => any(retryOnOverload)(...args)],
+    ['safeAnswer', (args) => any(safeAnswer)(...args)],
+  ];
+}
+
+/** Whatever `call` returned or threw, settled: iterators are closed, unsubscribe functions called. */
+async function outcome(call: () => unknown): Promise<{ ok: true } | { ok: false; error: unknown }> {
+  try {
+    const value = await call();
+    if (typeof value === 'function') (value as () => void)();
+    const iterator = value as { return?: () => unknown } | null;
+    if (typeof iterator === 'object' && iterator !== null && typeof iterator.return === 'function') await iterator.return();
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+describe('reliability: properties of the public API with wrong values', () => {
+  it('every public method throws or rejects only with a CodexError, and settles', async () => {
+    const before = liveChildCount();
+    const codex = await startFake(ANSWERS_ALL, { requestTimeoutMs: 5_000 });
+    const thread = await codex.threadStart();
+    const turn = await thread.turn('hi');
+    await turn.run();
+    const targets = publicTargets(codex, thread, turn);
+    const seen = new Map<string, number>();
+    let calls = 0;
+    let hangs = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...targets), fc.array(wrongValue, { maxLength: 3 }), async ([name, call], args) => {
+          calls++;
+          const result = await within(outcome(() => call(args)), 10_000, name).catch((error: unknown) => {
+            if (error instanceof HangError) hangs++;
+            throw error;
+          });
+          if (!result.ok) {
+            expect(result.error, `${name}(${args.map((a) => typeof a).join(', ')}) threw ${String(result.error)}`).toBeInstanceOf(CodexError);
+            const kind = (result.error as Error).name;
+            seen.set(kind, (seen.get(kind) ?? 0) + 1);
+          }
+        }),
+        { numRuns: 400 },
+      );
+      // The client is still fine after all of it.
+      await expect(codex.threadList()).resolves.toEqual({});
+    } finally {
+      await codex.close();
+    }
+    expect(seen.get('InvalidArgumentError') ?? 0).toBeGreaterThan(0);
+    expect(hangs).toBe(0);
+    expect(liveChildCount()).toBe(before);
+    recordFigures('property-public-api', { calls, hangs, errors: Object.fromEntries(seen), leakedProcesses: liveChildCount() - before });
+  }, 180_000);
+
+  it('Codex.start() refuses wrong option values with InvalidArgumentError and leaves no process', async () => {
+    const before = liveChildCount();
+    const keys = ['codexPath', 'launchArgs', 'config', 'codexHome', 'cwd', 'env', 'clientInfo', 'experimentalApi', 'optOutNotificationMethods', 'requestTimeoutMs', 'maxInFlightRequests', 'maxMessageBytes', 'signal', 'onWarning', 'onServerRequest', 'serverRequestTimeoutMs'];
+    let calls = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(wrongValue.map((options) => ({ options, key: undefined })), fc.record({ key: fc.constantFrom(...keys), value: wrongValue }).map(({ key, value }) => ({ options: { [key]: value, launchArgs: key === 'launchArgs' ? value : [process.execPath, '-e', ''] }, key }))), async ({ options }) => {
+        calls++;
+        const result = await within(outcome(async () => (await Codex.start(options as never)).close()), 15_000, 'Codex.start()');
+        if (!result.ok) expect(result.error, String(result.error)).toBeInstanceOf(CodexError);
+      }),
+      { numRuns: 60 },
+    );
+    expect(liveChildCount()).toBe(before);
+    recordFigures('property-start-options', { calls, leakedProcesses: liveChildCount() - before });
+  }, 300_000);
 });

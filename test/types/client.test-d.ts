@@ -15,7 +15,7 @@ import type {
   ThreadItem,
   TurnResult,
 } from '../../src/index.js';
-import { image, text } from '../../src/index.js';
+import { externalMessage, image, text } from '../../src/index.js';
 
 describe('typed protocol surface', () => {
   it("request('thread/start', …) returns ThreadStartResponse", () => {
@@ -80,5 +80,14 @@ describe('session surface', () => {
     expectTypeOf(reviewed.parsed).toEqualTypeOf<{ score: number } | undefined>();
     // @ts-expect-error approvalMode is one of the presets
     void thread.turn('x', { approvalMode: 'sometimes' });
+  });
+
+  it('refuses an externalMessage in turn.steer(), which turn/steer cannot carry', async () => {
+    const turn = await (null as unknown as Thread).turn('hi');
+    const output = externalMessage({ toolName: 'weather', content: 'sunny' });
+    void turn.steer('more');
+    void turn.steer([text('a')]);
+    // @ts-expect-error turn/steer has no field for tool output
+    void turn.steer(output);
   });
 });
