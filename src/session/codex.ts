@@ -18,6 +18,7 @@ import type {
 import { SCHEMA_CODEX_VERSION } from '../generated/version.js';
 import type { IncomingNotification } from '../rpc/adapter.js';
 import { RpcConnection, type CallOptions } from '../rpc/connection.js';
+import type { CommandEnvironment } from '../transport/command-env.js';
 import type { ConfigObject } from '../transport/config-flags.js';
 import { LINE_START_CHARS } from '../transport/jsonl.js';
 import { planLaunch } from '../transport/launch.js';
@@ -49,6 +50,12 @@ export interface CodexOptions {
   readonly cwd?: string;
   /** Environment variables merged over `process.env`; `undefined` removes one. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * What the commands the model runs see of that environment. Default `'core'`: `PATH`, `HOME`,
+   * `USER`, `SHELL`, `TMPDIR` and the like, no secrets. `{ include: ['NAME', 'PREFIX_*'] }` adds
+   * variables by name or glob; `'all'` passes everything. The server itself always gets it all.
+   */
+  readonly commandEnvironment?: CommandEnvironment;
   /** Identifies this client to the server (and, as `originator`, to the model provider). */
   readonly clientInfo?: ClientInfo;
   /** Opt in to experimental methods and fields. Default true; fixed at initialize. */

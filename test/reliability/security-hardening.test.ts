@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { reply } from '../../src/testing.js';
+import { Codex, InvalidArgumentError, type CodexOptions, type ConfigObject } from '../../src/index.js';
+import { planLaunch } from '../../src/transport/launch.js';
+import { scripted } from '../helpers/scripted.js';
+import { recordFigures, within } from '../helpers/reliability.js';
+
+// Security hardening (issue 13): what model-run commands can see, secrets off the command line,
+// hostile server output, option lookups, the testing helper.
+
+const HOST_SECRETS = {
+  AWS_SECRET_ACCESS_KEY: 'aws-secret-test-0123456789abcdefghij',
+  GITHUB_TOKEN: 'ghp_test_0123456789abcdefghijklmnopqrst',
+  DATABASE_URL: 'postgres://app:db-password-test-4242@db.internal:5432/app',
+  OPENAI_API_KEY: 'sk-host-openai-test-0123456789abcdef',
+};
+
+/** The output of `env` as the model receives it (its function_call_output), in one scripted turn. */
+async function envSeenByModel(options: CodexOptions): Promise<string> {
+  await using env = await scripted({ codex: { env: { ...HOST_SECRETS, MYAPP_REGION: 'eu-test-1' }, ...options } });
+  const { codex, model } = env;
+  const thread = await codex.threadStart();
+  model.enqueue(reply.shell('env', { callId: 'env-call' }), reply.message('done'));
+  await within(thread.run('print the environment'), 30_000, 'env turn');
+  const output = model.requests[1]?.functionCallOutput('env-call')?.output;
+  expect(typeof output).toBe('string');
+  return output as string;
+}
+
+const secretsIn = (text: string): string[] => Object.entries(HOST_SECRETS).flatMap(([name, value]) => (text.includes(value) ? [name] : []));
+
+describe('security: what the commands the model runs can see', () => {
+  it('gives model-run commands no host secrets by default, while they still get PATH and HOME', async () => {
+    const seen = await envSeenByModel({});
+    expect(seen).toMatch(/^PATH=/m);
+    expect(seen).toMatch(/^HOME=/m);
+    expect(secretsIn(seen)).toEqual([]);
+    expect(seen).not.toContain('MYAPP_REGION');
+    recordFigures('security-command-env-default', { secretsSeen: secretsIn(seen).length });
+  }, 60_000);
+
+  it('passes variables named in commandEnvironment.include (globs too), and still no secret', async () => {
+    const seen = await envSeenByModel({ commandEnvironment: { include: ['MYAPP_*'] } });
+    expect(seen).toMatch(/^MYAPP_REGION=eu-test-1$/m);
+    expect(seen).toMatch(/^PATH=/m);
+    expect(secretsIn(seen)).toEqual([]);
+  }, 60_000);
+
+  it("passes everything with commandEnvironment: 'all' (the opt-out the README documents)", async () => {
+    const seen = await envSeenByModel({ commandEnvironment: 'all' });
+    expect(secretsIn(seen).sort()).toEqual(Object.keys(HOST_SECRETS).sort());
+  }, 60_000);
+});
+
+describe('security: config secrets stay off the command line', () => {
+  it("moves a provider's bearer token to the environment: not in /proc/<pid>/cmdline, still sent to the provider", async () => {
+    const token = 'cfg-bearer-test-0123456789abcdefghij';
+    await using env = await scripted();
+    const { model } = env;
+    const codex = await env.start({ config: { model_providers: { [model.providerId]: { experimental_bearer_token: token } } } });
+    const cmdline = readFileSync(`/proc/${codex.pid}/cmdline`, 'utf8');
+    expect(cmdline).toContain('app-server');
+    expect(cmdline).not.toContain(token);
+    expect(cmdline).not.toContain(token.slice(0, 12));
+    model.enqueue(reply.message('hi'));
+    await within((await codex.threadStart()).run('hello'), 30_000, 'turn');
+    expect(model.requests[0]!.headers.authorization).toBe(`Bearer ${token}`);
+  }, 60_000);
+
+  it('refuses other secret-looking config values with an InvalidArgumentError that says what to do, before spawning', async () => {
+    const cases: Array<[string, ConfigObject]> = [
+      ['mcp_servers.gh.bearer_token', { mcp_servers: { gh: { bearer_token: 'x' } } }],
+      ['model_providers.azure.query_params.api-key', { 'model_providers.azure.query_params': { 'api-key': 'secret-value' } }],
+      ['model_providers.p.http_headers.Authorization', { model_providers: { p: { http_headers: { Authorization: 'Bearer abc' } } } }],
+      ['mcp_servers.db.env.DB_PASSWORD', { mcp_servers: { db: { env: { DB_PASSWORD: 'hunter2' } } } }],
+    ];
+    for (const [key, config] of cases) {
+      const error = await Codex.start({ config, codexPath: '/nonexistent/codex' }).catch((e: unknown) => e);
+      expect(error, key).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).argument, key).toBe(`config key "${key}"`);
+      expect((error as Error).message, key).toMatch(/command line.*Pass the secret in `env`/);
+    }
+    // Names of variables and non-secret settings that merely look like secrets pass.
+    const plan = planLaunch({
+      launchArgs: ['x'],
+      config: {
+        model_providers: { p: { env_key: 'MY_KEY', env_http_headers: { 'X-Api-Key': 'MY_HEADER_KEY' } } },
+        mcp_servers: { gh: { bearer_token_env_var: 'GH_TOKEN', env_vars: ['GH_TOKEN'] } },
+        cli_auth_credentials_store: 'file',
+        model_auto_compact_token_limit: 1000,
+      },
+    });
+    expect(plan.argv).toContain('model_providers.p.env_key="MY_KEY"');
+  });
+});
