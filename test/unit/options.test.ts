@@ -31,6 +31,15 @@ describe('toWireParams', () => {
     expect(() => toWireParams({ approvalMode: 'yolo' as never }, undefined, 'sandbox')).toThrow(/approvalMode: must be one of autoReview, ask, denyAll/);
     expect(() => toWireParams({ sandbox: 'open' as never }, undefined, 'sandboxPolicy')).toThrow(InvalidArgumentError);
   });
+
+  it('refuses names every object inherits, instead of starting a thread with no approval fields', () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      for (const defaultMode of ['autoReview', undefined] as const) {
+        expect(() => toWireParams({ approvalMode: name as never }, defaultMode, 'sandbox'), name).toThrow(/Invalid approvalMode: must be one of/);
+      }
+      expect(() => toWireParams({ sandbox: name as never }, undefined, 'sandboxPolicy'), name).toThrow(/Invalid sandbox: must be one of/);
+    }
+  });
 });
 
 describe('input helpers', () => {
