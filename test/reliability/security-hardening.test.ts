@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reply } from '../../src/testing.js';
-import { Codex, InvalidArgumentError, type CodexOptions, type ConfigObject } from '../../src/index.js';
+import { Codex, CodexError, InvalidArgumentError, type CodexOptions, type ConfigObject } from '../../src/index.js';
 import { planLaunch } from '../../src/transport/launch.js';
 import { scripted } from '../helpers/scripted.js';
 import { recordFigures, within } from '../helpers/reliability.js';
@@ -92,5 +92,16 @@ describe('security: config secrets stay off the command line', () => {
       },
     });
     expect(plan.argv).toContain('model_providers.p.env_key="MY_KEY"');
+  });
+});
+
+describe('security: a launch the OS refuses', () => {
+  it('turns spawn E2BIG (a config value too long for a command line) into a CodexError that says what to do', async () => {
+    const error = await Codex.start({ launchArgs: [process.execPath, '-e', ''], config: { developer_instructions: 'x'.repeat(300_000) } }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CodexError);
+    expect((error as Error).message).toMatch(/Could not start the app-server .*E2BIG.*config\.toml/);
+    expect(((error as Error).cause as { code?: string }).code).toBe('E2BIG');
   });
 });
