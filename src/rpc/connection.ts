@@ -4,6 +4,7 @@ import type { MessageTransport, TransportEnd } from '../transport/transport.js';
 import { DRAINED_METHOD, TransportBridge, type IncomingNotification } from './adapter.js';
 import { Admission } from './admission.js';
 import { classifyServerError } from './classify.js';
+import { jsonStart } from '../transport/jsonl.js';
 
 export interface RpcConnectionOptions {
   /** Deadline for a request that names none, in ms. */
@@ -73,7 +74,7 @@ export class RpcConnection {
         handleMessage: (message, next) => {
           const id = (message as { id?: unknown }).id;
           if (typeof id === 'string' || typeof id === 'number') currentRequestId = id;
-          if ('error' in message && !('method' in message)) normalizeErrorResponse(message as ResponseShape);
+          if ('error' in message && !('method' in message)) normalizeErrorResponse(message as ResponseShape, options.redact);
           return next(message);
         },
       },
@@ -187,13 +188,14 @@ interface ResponseShape {
  * vscode-jsonrpc's UnknownErrorCode, -32001, and read as an overload (ServerBusyError, retried);
  * and `error: null` without a result would fail the call as if the transport were gone.
  */
-function normalizeErrorResponse(message: ResponseShape): void {
+function normalizeErrorResponse(message: ResponseShape, redact?: (text: string) => string): void {
   const { error } = message;
   if (error === undefined || (error === null && 'result' in message)) return;
   if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number') return;
   message.error = {
     code: -32603,
-    message: `The app-server answered with a malformed error: ${JSON.stringify(error).slice(0, 200)}`,
+    // Never throws (a deeply nested error cannot be stringified), so the call settles now.
+    message: `The app-server answered with a malformed error: ${jsonStart(error, redact)}`,
     data: error,
   };
   delete message.result;

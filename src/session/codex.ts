@@ -20,7 +20,7 @@ import type { IncomingNotification } from '../rpc/adapter.js';
 import { RpcConnection, type CallOptions } from '../rpc/connection.js';
 import type { CommandEnvironment } from '../transport/command-env.js';
 import type { ConfigObject } from '../transport/config-flags.js';
-import { LINE_START_CHARS } from '../transport/jsonl.js';
+import { jsonStart } from '../transport/jsonl.js';
 import { planLaunch } from '../transport/launch.js';
 import { addSecret, redact } from '../transport/stderr-tail.js';
 import { StdioTransport } from '../transport/stdio.js';
@@ -443,7 +443,7 @@ function unusableNotification(notification: IncomingNotification, cause: unknown
   return new ProtocolError(
     `The app-server sent a ${notification.method} notification this client could not use (${cause instanceof Error ? cause.message : String(cause)})`,
     'invalidMessage',
-    JSON.stringify(notification).slice(0, LINE_START_CHARS),
+    jsonStart(notification),
     { cause },
   );
 }
