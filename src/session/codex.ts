@@ -22,7 +22,7 @@ import type { CommandEnvironment } from '../transport/command-env.js';
 import type { ConfigObject } from '../transport/config-flags.js';
 import { jsonStart } from '../transport/jsonl.js';
 import { planLaunch } from '../transport/launch.js';
-import { addSecret, redact } from '../transport/stderr-tail.js';
+import { addSecret, MIN_SECRET_PIECE, redactPieces } from '../transport/stderr-tail.js';
 import { StdioTransport } from '../transport/stdio.js';
 import { Broadcast } from './broadcast.js';
 import { toWireInput } from './inputs.js';
@@ -205,7 +205,7 @@ export class Codex implements AsyncDisposable {
     const connection = new RpcConnection(transport, {
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       maxInFlightRequests: options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT,
-      redact: (text) => redact(text, secrets),
+      redact: (text) => redactPieces(text, secrets),
       onNotification: (incoming: IncomingNotification) => {
         const notification = incoming as Notification;
         redactTurnError(notification, secrets);
@@ -373,6 +373,8 @@ export class Codex implements AsyncDisposable {
   /** Signs in with an OpenAI API key. */
   async loginApiKey(apiKey: string): Promise<void> {
     if (typeof apiKey !== 'string' || apiKey.length === 0) throw new InvalidArgumentError('apiKey', 'must be a non-empty string');
+    // Keys this short are not real keys, and could not be redacted without blanking out words.
+    if (apiKey.length < MIN_SECRET_PIECE) throw new InvalidArgumentError('apiKey', `is too short to be an API key (under ${MIN_SECRET_PIECE} characters)`);
     addSecret(this.#parts.secrets, apiKey);
     await this.request('account/login/start', { type: 'apiKey', apiKey });
   }
