@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { reply } from '../../src/testing.js';
+import { reply, ScriptedModel } from '../../src/testing.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../../src/testing/scripted-model.js';
 import { Codex, CodexError, InvalidArgumentError, type CodexOptions, type ConfigObject } from '../../src/index.js';
 import { planLaunch } from '../../src/transport/launch.js';
 import { scripted } from '../helpers/scripted.js';
@@ -103,5 +105,49 @@ describe('security: a launch the OS refuses', () => {
     expect(error).toBeInstanceOf(CodexError);
     expect((error as Error).message).toMatch(/Could not start the app-server .*E2BIG.*config\.toml/);
     expect(((error as Error).cause as { code?: string }).code).toBe('E2BIG');
+  });
+});
+
+/** POSTs `size` bytes to the model in 64 KiB writes; resolves with the status (or the socket error once answered). */
+function postBytes(url: string, size: number, declareLength: boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', headers: declareLength ? { 'content-length': String(size) } : {} }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < size) {
+        const piece = chunk.subarray(0, Math.min(chunk.length, size - sent));
+        sent += piece.length;
+        if (!request.write(piece)) {
+          request.once('drain', pump);
+          return;
+        }
+      }
+      request.end();
+    };
+    pump();
+  });
+}
+
+describe('security: the scripted model caps request bodies', () => {
+  it('answers 413 to a body over maxBodyBytes, buffers none of it, and serves the next request', async () => {
+    await using model = await ScriptedModel.start({ maxBodyBytes: 1_024 });
+    const url = `${model.baseUrl}/responses`;
+    expect(await postBytes(url, 10_000, true)).toBe(413);
+    expect(await postBytes(url, 300_000, false)).toBe(413); // chunked: no length to refuse up front
+    expect(model.requests).toHaveLength(0);
+    expect(model.otherRequests.map((r) => r.reply)).toEqual(['body too large', 'body too large']);
+    expect(await postBytes(url, 100, true)).toBe(501); // under the cap: a model request (none queued)
+    expect(model.requests).toHaveLength(1);
+  });
+
+  it(`has a finite default cap (${DEFAULT_MAX_BODY_BYTES} bytes)`, async () => {
+    await using model = await ScriptedModel.start();
+    expect(await postBytes(`${model.baseUrl}/responses`, DEFAULT_MAX_BODY_BYTES + 1, false)).toBe(413);
+    expect(model.requests).toHaveLength(0);
   });
 });
