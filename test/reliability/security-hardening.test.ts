@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reply, ScriptedModel } from '../../src/testing.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../../src/testing/scripted-model.js';
-import { Codex, CodexError, InvalidArgumentError, type CodexOptions, type ConfigObject } from '../../src/index.js';
+import { MAX_LOCAL_IMAGE_BYTES } from '../../src/session/inputs.js';
+import { Codex, CodexError, InvalidArgumentError, localImage, text, type CodexOptions, type ConfigObject } from '../../src/index.js';
 import { planLaunch } from '../../src/transport/launch.js';
 import { scripted } from '../helpers/scripted.js';
 import { recordFigures, within } from '../helpers/reliability.js';
@@ -150,4 +154,42 @@ describe('security: the scripted model caps request bodies', () => {
     expect(await postBytes(`${model.baseUrl}/responses`, DEFAULT_MAX_BODY_BYTES + 1, false)).toBe(413);
     expect(model.requests).toHaveLength(0);
   });
+});
+
+describe('security: localImage() paths are checked before the turn is sent', () => {
+  it('refuses a FIFO, a directory, a missing, relative or oversized file; the thread runs on', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sdk-local-image-'));
+    try {
+      const fifo = path.join(dir, 'pipe.png');
+      execFileSync('mkfifo', [fifo]);
+      const big = path.join(dir, 'big.png');
+      writeFileSync(big, '');
+      truncateSync(big, MAX_LOCAL_IMAGE_BYTES + 1); // sparse: costs no disk
+      const good = path.join(dir, 'ok.png');
+      writeFileSync(good, Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
+      await using env = await scripted();
+      const { codex, model } = env;
+      const thread = await codex.threadStart();
+      const cases: Array<[string, RegExp]> = [
+        [fifo, /not a regular file \(a FIFO\)/],
+        [dir, /not a regular file \(a directory\)/],
+        [path.join(dir, 'missing.png'), /cannot be read \(ENOENT\)/],
+        ['relative.png', /must be absolute/],
+        [big, /over the \d+-byte limit/],
+      ];
+      for (const [file, problem] of cases) {
+        const error = await within(thread.run([text('look'), localImage(file)]), 5_000, file).catch((e: unknown) => e);
+        expect(error, file).toBeInstanceOf(InvalidArgumentError);
+        expect((error as Error).message, file).toMatch(problem);
+        expect((error as InvalidArgumentError).argument).toBe('input[1] path');
+      }
+      expect(model.requests).toHaveLength(0); // nothing reached the model
+      model.enqueue(reply.message('one pixel'));
+      const result = await within(thread.run([text('look'), localImage(good)]), 30_000, 'good image');
+      expect(result.finalResponse).toBe('one pixel');
+      expect(model.requests[0]!.userImages).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, externalMessage, image, localImage, mention, skill, text } from '../../src/index.js';
 import { toWireInput } from '../../src/session/inputs.js';
@@ -43,12 +46,14 @@ describe('toWireParams', () => {
 });
 
 describe('input helpers', () => {
+  const png = path.join(mkdtempSync(path.join(os.tmpdir(), 'sdk-inputs-')), 'p.png');
+  writeFileSync(png, 'not really a png');
   it('build the wire items', () => {
     expect(toWireInput('hi')).toEqual({ input: [{ type: 'text', text: 'hi' }] });
     expect(toWireInput(image('data:x')).input).toEqual([{ type: 'image', url: 'data:x' }]);
-    expect(toWireInput([text('a'), localImage('/p.png'), skill('s', '/s/SKILL.md'), mention('m', 'app://m')]).input).toEqual([
+    expect(toWireInput([text('a'), localImage(png), skill('s', '/s/SKILL.md'), mention('m', 'app://m')]).input).toEqual([
       { type: 'text', text: 'a' },
-      { type: 'localImage', path: '/p.png' },
+      { type: 'localImage', path: png },
       { type: 'skill', name: 's', path: '/s/SKILL.md' },
       { type: 'mention', name: 'm', path: 'app://m' },
     ]);
