@@ -1,10 +1,15 @@
 /**
- * Approvals: with `approvalMode: 'ask'`, the server asks this client before the agent runs a
- * command outside its sandbox, and an `onServerRequest` handler decides. Here the handler accepts
- * a command that touches `allowed.txt` and declines anything else; the thread runs in a read-only
- * sandbox in a fresh temporary directory, so only the accepted command can write there.
+ * Approvals: the two modes to use with untrusted input (prompts, files, web pages the model
+ * reads), each on a read-only sandbox in a fresh temporary directory.
  *
- * Without a handler, approvals are declined (the SDK's safe default).
+ * 1. `approvalMode: 'ask'`: the server asks this client before the agent runs a command outside
+ *    its sandbox, and an `onServerRequest` handler decides. Here it accepts a command that
+ *    touches `allowed.txt` and declines anything else. Without a handler, approvals are declined.
+ * 2. `approvalMode: 'denyAll'`: nobody is asked; whatever needs more than the sandbox allows is
+ *    refused. The model still runs commands inside the sandbox.
+ *
+ * The default for new threads, `autoReview`, lets codex's reviewer model approve escalations:
+ * fine for trusted input, not for input an attacker may have written.
  *
  *   node --import tsx examples/approvals.ts            # offline, scripted model
  *   CODEX_DEMO_LIVE=1 node --import tsx examples/approvals.ts   # a logged-in Codex (the real
@@ -27,6 +32,9 @@ model?.enqueue(
   reply.shell('touch allowed.txt', { extraArguments: escalated }),
   reply.shell('touch blocked.txt', { extraArguments: escalated }),
   reply.message('I created allowed.txt; creating blocked.txt was declined.'),
+  // For the denyAll thread:
+  reply.shell('touch denied.txt', { extraArguments: escalated }),
+  reply.message('I could not create denied.txt.'),
 );
 await using home = model ? await model.createCodexHome() : undefined;
 
@@ -58,6 +66,20 @@ const result = await thread.run(
 console.log('\ncommands in the turn:');
 for (const item of result.items) if (item.type === 'commandExecution') console.log(`  ${item.status.padEnd(9)} ${item.command}`);
 console.log(`\nassistant: ${result.finalResponse}`);
+
+// 'denyAll' = approvalPolicy never: the handlers above are never called for this thread.
+const locked = await codex.threadStart({ approvalMode: 'denyAll', sandbox: 'read-only', cwd: workspace });
+console.log(`\nthread ${locked.id}: approvalPolicy=${String(locked.settings.approvalPolicy)}`);
+const refused = await locked.run('Run `touch denied.txt`.');
+const commands = refused.items.filter((item) => item.type === 'commandExecution');
+console.log(`  commands run: ${commands.length === 0 ? 'none' : commands.map((c) => `${c.status} ${c.command}`).join('; ')}`);
+// Offline, what codex told the model instead of running the command:
+const told = model?.requests.at(-1)?.functionCallOutputs[0]?.output;
+if (told !== undefined) console.log(`  the model was told: ${JSON.stringify(told).slice(0, 120)}`);
+console.log(`assistant: ${refused.finalResponse}`);
+
 console.log(`\nin ${workspace}:`);
-for (const file of ['allowed.txt', 'blocked.txt']) console.log(`  ${file}: ${existsSync(path.join(workspace, file)) ? 'exists' : 'absent'}`);
+for (const file of ['allowed.txt', 'blocked.txt', 'denied.txt']) {
+  console.log(`  ${file}: ${existsSync(path.join(workspace, file)) ? 'exists' : 'absent'}`);
+}
 rmSync(workspace, { recursive: true, force: true });

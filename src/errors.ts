@@ -289,16 +289,18 @@ export class ProtocolError extends CodexError {
     this.#problem = problem;
   }
 
-  /** A copy with `clean` applied to its text, line start and cause's message; itself if nothing changes. */
-  redacted(clean: (text: string) => string): ProtocolError {
-    const cause = this.cause instanceof Error ? this.cause : undefined;
-    const cleanCause = cause === undefined || clean(cause.message) === cause.message ? cause : Object.assign(new Error(clean(cause.message)), { name: cause.name });
+  /**
+   * A copy with `clean` applied to its text and line start, and `cleanCause` to its cause;
+   * itself if nothing changes.
+   */
+  redacted(clean: (text: string) => string, cleanCause: (cause: unknown) => unknown = (cause) => cause): ProtocolError {
+    const cause = this.cause === undefined ? undefined : cleanCause(this.cause);
     const copy = new ProtocolError(
       clean(this.#problem),
       this.kind,
       this.lineStart === undefined ? undefined : clean(this.lineStart),
-      cleanCause === undefined ? (this.cause === undefined ? undefined : { cause: this.cause }) : { cause: cleanCause },
+      cause === undefined ? undefined : { cause },
     );
-    return copy.message === this.message && cleanCause === cause ? this : copy;
+    return copy.message === this.message && cause === this.cause ? this : copy;
   }
 }

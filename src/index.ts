@@ -22,6 +22,7 @@ export type { LoginHandle } from './session/login.js';
 export { retryOnOverload } from './rpc/retry.js';
 export type { RetryOnOverloadOptions } from './rpc/retry.js';
 export type { ConfigObject, ConfigValue } from './transport/config-flags.js';
+export type { CommandEnvironment } from './transport/command-env.js';
 export {
   AbortError,
   CodexBinaryNotFoundError,

@@ -1,5 +1,6 @@
 import { AbstractMessageReader, AbstractMessageWriter, type DataCallback, type Disposable, type Message } from 'vscode-jsonrpc/node';
 import { ProtocolError } from '../errors.js';
+import { jsonStart } from '../transport/jsonl.js';
 import type { MessageTransport, TransportEnd } from '../transport/transport.js';
 
 /** A notification as it arrives: the parsed line itself, so nothing is copied on the hot path. */
@@ -63,36 +64,20 @@ class BridgeReader extends AbstractMessageReader {
     const events = this.#events;
     this.#transport.start({
       message: (value) => {
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-          events.protocolError(invalidMessage(value));
-          return;
+        // Called from the transport's data handler: a throw would be an uncaught exception and
+        // lose the rest of the chunk. Whatever goes wrong with one message is reported instead.
+        try {
+          this.#route(value, callback);
+        } catch (cause) {
+          events.protocolError(
+            new ProtocolError(
+              `A message from the app-server could not be handled (${cause instanceof Error ? cause.message : String(cause)})`,
+              'invalidMessage',
+              jsonStart(value),
+              { cause },
+            ),
+          );
         }
-        const message = value as Record<string, unknown>;
-        const hasId = 'id' in message;
-        if (typeof message.method === 'string') {
-          if (!hasId) {
-            events.notification(message as unknown as IncomingNotification);
-          } else if (typeof message.id === 'string' || typeof message.id === 'number') {
-            message.jsonrpc = '2.0';
-            callback(message as unknown as Message);
-          } else {
-            events.protocolError(invalidMessage(value));
-          }
-          return;
-        }
-        if (hasId && (typeof message.id === 'string' || typeof message.id === 'number') && ('result' in message || 'error' in message)) {
-          if (!events.response(message as unknown as IncomingResponse)) {
-            events.protocolError(
-              new ProtocolError(
-                `The app-server answered request id ${JSON.stringify(message.id)}, which is not awaiting an answer (late, duplicate or unknown)`,
-                'unexpectedResponse',
-                JSON.stringify(value).slice(0, 200),
-              ),
-            );
-          }
-          return;
-        }
-        events.protocolError(invalidMessage(value));
       },
       error: (error) => events.protocolError(error),
       end: (info) => {
@@ -103,6 +88,41 @@ class BridgeReader extends AbstractMessageReader {
       },
     });
     return { dispose: () => undefined };
+  }
+
+  /** Sends a message where it goes: notifications to `events`, the rest through the connection. */
+  #route(value: unknown, callback: DataCallback): void {
+    const events = this.#events;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      events.protocolError(invalidMessage(value));
+      return;
+    }
+    const message = value as Record<string, unknown>;
+    const hasId = 'id' in message;
+    if (typeof message.method === 'string') {
+      if (!hasId) {
+        events.notification(message as unknown as IncomingNotification);
+      } else if (typeof message.id === 'string' || typeof message.id === 'number') {
+        message.jsonrpc = '2.0';
+        callback(message as unknown as Message);
+      } else {
+        events.protocolError(invalidMessage(value));
+      }
+      return;
+    }
+    if (hasId && (typeof message.id === 'string' || typeof message.id === 'number') && ('result' in message || 'error' in message)) {
+      if (!events.response(message as unknown as IncomingResponse)) {
+        events.protocolError(
+          new ProtocolError(
+            `The app-server answered request id ${jsonStart(message.id)}, which is not awaiting an answer (late, duplicate or unknown)`,
+            'unexpectedResponse',
+            jsonStart(value),
+          ),
+        );
+      }
+      return;
+    }
+    events.protocolError(invalidMessage(value));
   }
 }
 
@@ -129,6 +149,6 @@ function invalidMessage(value: unknown): ProtocolError {
   return new ProtocolError(
     'The app-server sent JSON that is neither a request, a response nor a notification',
     'invalidMessage',
-    JSON.stringify(value).slice(0, 200),
+    jsonStart(value),
   );
 }

@@ -4,6 +4,7 @@ import type { MessageTransport, TransportEnd } from '../transport/transport.js';
 import { DRAINED_METHOD, TransportBridge, type IncomingNotification, type IncomingResponse, type RequestId } from './adapter.js';
 import { Admission } from './admission.js';
 import { classifyServerError } from './classify.js';
+import { jsonStart } from '../transport/jsonl.js';
 
 export interface RpcConnectionOptions {
   /** Deadline for a request that names none, in ms. */
@@ -199,8 +200,8 @@ export class RpcConnection {
       call.settle(undefined, message.result);
       return true;
     }
-    const { code, text, data } = readError(error);
     const clean = this.#options.redact ?? ((t: string) => t);
+    const { code, text, data } = readError(error, clean);
     call.settle(classifyServerError(code, clean(text), redactValue(data, clean), call.method));
     return true;
   }
@@ -236,12 +237,13 @@ export class RpcConnection {
  * -32603 naming what was sent: with no code it could otherwise read as an overload
  * (-32001, ServerBusyError, retried).
  */
-function readError(error: unknown): { code: number; text: string; data: unknown } {
+function readError(error: unknown, clean: (text: string) => string): { code: number; text: string; data: unknown } {
   if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number') {
     const { code, message, data } = error as { code: number; message?: unknown; data?: unknown };
     return { code, text: typeof message === 'string' ? message : String(message ?? ''), data };
   }
-  return { code: -32603, text: `The app-server answered with a malformed error: ${JSON.stringify(error)?.slice(0, 200)}`, data: error };
+  // jsonStart never throws (a deeply nested error cannot be stringified) and redacts before it cuts.
+  return { code: -32603, text: `The app-server answered with a malformed error: ${jsonStart(error, clean)}`, data: error };
 }
 
 /** `value` with `clean` applied to every string in it (keys included), to keep secrets out of `JsonRpcError.data`. */

@@ -18,10 +18,11 @@ import type {
 import { SCHEMA_CODEX_VERSION } from '../generated/version.js';
 import type { IncomingNotification } from '../rpc/adapter.js';
 import { RpcConnection, type CallOptions } from '../rpc/connection.js';
+import type { CommandEnvironment } from '../transport/command-env.js';
 import type { ConfigObject } from '../transport/config-flags.js';
-import { LINE_START_CHARS } from '../transport/jsonl.js';
+import { jsonStart } from '../transport/jsonl.js';
 import { planLaunch } from '../transport/launch.js';
-import { addSecret, redact } from '../transport/stderr-tail.js';
+import { addSecret, MIN_SECRET_PIECE, redactPieces } from '../transport/stderr-tail.js';
 import { StdioTransport } from '../transport/stdio.js';
 import { Broadcast, type AsyncStream } from './broadcast.js';
 import { toSteerInput } from './inputs.js';
@@ -49,6 +50,12 @@ export interface CodexOptions {
   readonly cwd?: string;
   /** Environment variables merged over `process.env`; `undefined` removes one. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * What the commands the model runs see of that environment. Default `'core'`: `PATH`, `HOME`,
+   * `USER`, `SHELL`, `TMPDIR` and the like, no secrets. `{ include: ['NAME', 'PREFIX_*'] }` adds
+   * variables by name or glob; `'all'` passes everything. The server itself always gets it all.
+   */
+  readonly commandEnvironment?: CommandEnvironment;
   /** Identifies this client to the server (and, as `originator`, to the model provider). */
   readonly clientInfo?: ClientInfo;
   /** Opt in to experimental methods and fields. Default true; fixed at initialize. */
@@ -199,7 +206,7 @@ export class Codex implements AsyncDisposable {
     const connection = new RpcConnection(transport, {
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       maxInFlightRequests: options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT,
-      redact: (text) => redact(text, secrets),
+      redact: (text) => redactPieces(text, secrets),
       onNotification: (incoming: IncomingNotification) => {
         const notification = incoming as Notification;
         redactTurnError(notification, secrets);
@@ -373,6 +380,8 @@ export class Codex implements AsyncDisposable {
   /** Signs in with an OpenAI API key. */
   async loginApiKey(apiKey: string): Promise<void> {
     if (typeof apiKey !== 'string' || apiKey.length === 0) throw new InvalidArgumentError('apiKey', 'must be a non-empty string');
+    // Keys this short are not real keys, and could not be redacted without blanking out words.
+    if (apiKey.length < MIN_SECRET_PIECE) throw new InvalidArgumentError('apiKey', `is too short to be an API key (under ${MIN_SECRET_PIECE} characters)`);
     addSecret(this.#parts.secrets, apiKey);
     await this.request('account/login/start', { type: 'apiKey', apiKey });
   }
@@ -452,7 +461,7 @@ function unusableNotification(notification: IncomingNotification, cause: unknown
   return new ProtocolError(
     `The app-server sent a ${notification.method} notification this client could not use (${cause instanceof Error ? cause.message : String(cause)})`,
     'invalidMessage',
-    JSON.stringify(notification).slice(0, LINE_START_CHARS),
+    jsonStart(notification),
     { cause },
   );
 }

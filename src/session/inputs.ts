@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { checkString, describe } from './validate.js';
 import type { FunctionCallOutputBody, TurnToolOutput, UserInput } from '../generated/protocol.js';
@@ -28,11 +30,18 @@ export function image(url: string): UserInput {
   return { type: 'image', url };
 }
 
-/** An image file on the machine running the app-server; codex reads and attaches it. */
+/**
+ * An image file on the machine running the app-server; codex reads and attaches it. Checked
+ * before the turn is sent: an absolute path to a regular, readable file of at most
+ * `MAX_LOCAL_IMAGE_BYTES`.
+ */
 export function localImage(path: string): UserInput {
   checkString(path, 'path');
   return { type: 'localImage', path };
 }
+
+/** The largest file `localImage()` accepts: 20 MiB, the model provider's own limit per image. */
+export const MAX_LOCAL_IMAGE_BYTES = 20 * 1024 * 1024;
 
 /** Invokes a skill by name, with the path of its SKILL.md. */
 export function skill(name: string, path: string): UserInput {
@@ -111,4 +120,39 @@ function checkItem(item: unknown, where: string): void {
   if (type === 'text' && typeof (item as { text?: unknown }).text !== 'string') {
     throw new InvalidArgumentError(where, 'is a text item without a string `text`');
   }
+  if (type === 'localImage') checkLocalImage((item as { path?: unknown }).path, where);
+}
+
+/**
+ * codex reads a local image while it starts the turn, and blocks on a FIFO or a device without
+ * heeding `turn/interrupt`: such a turn could never be stopped. So only regular files go. (The
+ * file could still be swapped between this check and codex's read; the check is for mistakes
+ * and hostile paths in input, not for an attacker who can write the directory.)
+ */
+function checkLocalImage(file: unknown, where: string): void {
+  if (typeof file !== 'string' || file.length === 0 || file.includes('\0')) {
+    throw new InvalidArgumentError(`${where} path`, 'must be a non-empty string without NUL characters');
+  }
+  if (!path.isAbsolute(file)) throw new InvalidArgumentError(`${where} path`, 'must be absolute: the app-server reads it, from its own working directory');
+  let size: number;
+  try {
+    const stats = statSync(file);
+    if (!stats.isFile()) throw new InvalidArgumentError(`${where} path`, `is not a regular file (${kindOf(stats)}): codex could block reading it`);
+    size = stats.size;
+    accessSync(file, constants.R_OK);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw error;
+    throw new InvalidArgumentError(`${where} path`, `cannot be read (${(error as { code?: string }).code ?? String(error)})`);
+  }
+  if (size > MAX_LOCAL_IMAGE_BYTES) {
+    throw new InvalidArgumentError(`${where} path`, `is ${size} bytes, over the ${MAX_LOCAL_IMAGE_BYTES}-byte limit for an image`);
+  }
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'not a file';
 }

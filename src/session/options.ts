@@ -43,17 +43,19 @@ export type TurnOptions = Omit<TurnStartParams, 'threadId' | 'input' | 'toolOutp
 
 const SESSION_KEYS = ['approvalMode', 'onServerRequest', 'signal', 'timeoutMs', 'sandbox'] as const;
 
-const PRESETS: Readonly<Record<ApprovalMode, { approvalPolicy: AskForApproval; approvalsReviewer?: ApprovalsReviewer }>> = {
-  autoReview: { approvalPolicy: 'on-request', approvalsReviewer: 'auto_review' },
-  ask: { approvalPolicy: 'on-request', approvalsReviewer: 'user' },
-  denyAll: { approvalPolicy: 'never' },
-};
+// Maps, not object literals: a lookup by an inherited name (`'constructor'`, `'__proto__'`,
+// `'toString'`) must find nothing, not a prototype member that slips past the check.
+const PRESETS: ReadonlyMap<string, { approvalPolicy: AskForApproval; approvalsReviewer?: ApprovalsReviewer }> = new Map([
+  ['autoReview', { approvalPolicy: 'on-request', approvalsReviewer: 'auto_review' }],
+  ['ask', { approvalPolicy: 'on-request', approvalsReviewer: 'user' }],
+  ['denyAll', { approvalPolicy: 'never' }],
+] as const);
 
-const SANDBOX_POLICIES: Readonly<Record<SandboxMode, SandboxPolicy>> = {
-  'read-only': { type: 'readOnly' },
-  'workspace-write': { type: 'workspaceWrite' },
-  'danger-full-access': { type: 'dangerFullAccess' },
-};
+const SANDBOX_POLICIES: ReadonlyMap<string, SandboxPolicy> = new Map<SandboxMode, SandboxPolicy>([
+  ['read-only', { type: 'readOnly' }],
+  ['workspace-write', { type: 'workspaceWrite' }],
+  ['danger-full-access', { type: 'dangerFullAccess' }],
+]);
 
 /**
  * The wire params for options: SDK-only keys removed, the approval preset applied under any
@@ -69,23 +71,29 @@ export function toWireParams<T extends object>(
   const wire: Record<string, unknown> = Object.fromEntries(Object.entries(options).filter(([key]) => !sdkKeys.has(key)));
   const mode = options.approvalMode ?? defaultMode;
   if (mode !== undefined) {
-    const preset = typeof mode === 'string' && Object.hasOwn(PRESETS, mode) ? PRESETS[mode] : undefined;
+    const preset = typeof mode === 'string' ? PRESETS.get(mode) : undefined;
     if (preset === undefined) {
-      throw new InvalidArgumentError('approvalMode', `must be one of ${Object.keys(PRESETS).join(', ')}, got ${typeof mode === 'string' ? JSON.stringify(mode) : describe(mode)}`);
+      throw new InvalidArgumentError('approvalMode', `must be one of ${[...PRESETS.keys()].join(', ')}, got ${describeChoice(mode)}`);
     }
     if (wire.approvalPolicy === undefined) wire.approvalPolicy = preset.approvalPolicy;
     if (wire.approvalsReviewer === undefined && preset.approvalsReviewer !== undefined) wire.approvalsReviewer = preset.approvalsReviewer;
   }
   if (options.sandbox !== undefined && options.sandbox !== null) {
+    // A thread's `sandbox` goes to the server as it is: the server checks it (InvalidParamsError).
     if (sandboxKey === 'sandbox') wire.sandbox = options.sandbox;
     else {
       const sandbox: unknown = options.sandbox;
-      const policy = typeof sandbox === 'string' && Object.hasOwn(SANDBOX_POLICIES, sandbox) ? SANDBOX_POLICIES[sandbox as SandboxMode] : undefined;
+      const policy = typeof sandbox === 'string' ? SANDBOX_POLICIES.get(sandbox) : undefined;
       if (policy === undefined) {
-        throw new InvalidArgumentError('sandbox', `must be one of ${Object.keys(SANDBOX_POLICIES).join(', ')}, got ${typeof sandbox === 'string' ? JSON.stringify(sandbox) : describe(sandbox)}`);
+        throw new InvalidArgumentError('sandbox', `must be one of ${[...SANDBOX_POLICIES.keys()].join(', ')}, got ${describeChoice(sandbox)}`);
       }
       if (wire.sandboxPolicy === undefined) wire.sandboxPolicy = policy;
     }
   }
   return wire;
+}
+
+/** A wrong choice, quoted when it is a short string (never a secret-sized one). */
+function describeChoice(value: unknown): string {
+  return typeof value === 'string' && value.length <= 40 ? JSON.stringify(value) : describe(value);
 }

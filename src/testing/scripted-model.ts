@@ -1,6 +1,7 @@
 /**
  * A scripted stand-in for the model provider: an HTTP server on 127.0.0.1 that answers codex's
  * Responses API requests (`POST /v1/responses`) with queued replies, and records every request.
+ * For tests only: it has no authentication, and any local process can reach its port.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -28,7 +29,16 @@ export interface ScriptedModelOptions {
    * "We're currently experiencing high demand…" instead.
    */
   readonly noReplyStatus?: number;
+  /**
+   * Largest request body accepted, in bytes; a longer one is answered 413 and not read further.
+   * Default 32 MiB, far above what codex sends. The server listens on 127.0.0.1 without
+   * authentication, so any local process can reach it: the cap keeps one from exhausting memory.
+   */
+  readonly maxBodyBytes?: number;
 }
+
+/** Default {@link ScriptedModelOptions.maxBodyBytes}. */
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 /** Options of {@link ScriptedModel.waitForRequests}. */
 export interface WaitForRequestsOptions {
@@ -104,6 +114,7 @@ export class ScriptedModel implements AsyncDisposable {
 
   readonly #server: http.Server;
   readonly #noReplyStatus: number;
+  readonly #maxBodyBytes: number;
   readonly #queue: ScriptedReply[] = [];
   readonly #matched: MatchedQueue[] = [];
   readonly #requests: RecordedRequest[] = [];
@@ -123,6 +134,7 @@ export class ScriptedModel implements AsyncDisposable {
     this.model = options.model ?? 'mock-model';
     this.providerId = options.providerId ?? 'mock';
     this.#noReplyStatus = options.noReplyStatus ?? 501;
+    this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.#receive(req, res));
     server.on('upgrade', (req: http.IncomingMessage, socket: Socket) => this.#refuseUpgrade(req, socket));
   }
@@ -132,6 +144,10 @@ export class ScriptedModel implements AsyncDisposable {
     const noReplyStatus = options.noReplyStatus ?? 501;
     if (!Number.isInteger(noReplyStatus) || noReplyStatus < 400 || noReplyStatus > 599) {
       throw new RangeError(`noReplyStatus must be an HTTP error status (400-599), got ${noReplyStatus}`);
+    }
+    const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) {
+      throw new RangeError(`maxBodyBytes must be a non-negative integer, got ${maxBodyBytes}`);
     }
     const server = http.createServer();
     const sockets = new Set<Socket>();
@@ -302,7 +318,27 @@ export class ScriptedModel implements AsyncDisposable {
   #receive(req: http.IncomingMessage, res: http.ServerResponse): void {
     res.on('error', () => undefined);
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    const declared = Number(req.headers['content-length']);
+    const tooLarge = (): void => {
+      // Stop reading, answer, and close the connection: the rest of the body is never buffered.
+      req.removeAllListeners('data');
+      req.removeAllListeners('end');
+      chunks.length = 0;
+      this.#otherRequests.push(this.#record(req, '', this.#otherRequests.length + 1, 'body too large'));
+      const message = `ScriptedModel: request body over maxBodyBytes (${this.#maxBodyBytes})`;
+      sendJson(res, 413, errorBody(message, 'body_too_large'), { connection: 'close' });
+      res.once('finish', () => req.destroy());
+    };
+    if (Number.isFinite(declared) && declared > this.#maxBodyBytes) {
+      tooLarge();
+      return;
+    }
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > this.#maxBodyBytes) tooLarge();
+      else chunks.push(chunk);
+    });
     req.on('error', () => res.destroy());
     req.on('end', () => this.#dispatch(req, res, Buffer.concat(chunks).toString('utf8')));
   }

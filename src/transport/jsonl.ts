@@ -3,6 +3,22 @@ import { StringDecoder } from 'node:string_decoder';
 /** How many characters of a bad line are kept in the error that reports it. */
 export const LINE_START_CHARS = 200;
 
+/**
+ * The first `LINE_START_CHARS` characters of a value as JSON, for an error that quotes it. Never
+ * throws: JSON.parse accepts nesting deeper than JSON.stringify can recurse (a RangeError), and
+ * what the server sends must not be able to throw out of the code that reports it. `clean` (the
+ * redaction) runs before the cut, so no secret is cut in two and half of it kept.
+ */
+export function jsonStart(value: unknown, clean: (text: string) => string = (text) => text): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    return '(JSON nested too deeply to quote)';
+  }
+  return clean(text).slice(0, LINE_START_CHARS);
+}
+
 export interface LineSplitterEvents {
   /** A complete line, without its trailing newline (and without a trailing `\r`). */
   onLine(line: string): void;

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { resolveCodexBinary } from './binary.js';
+import { commandEnvironmentConfig, type CommandEnvironment } from './command-env.js';
 import { configFlags, type ConfigObject } from './config-flags.js';
+import { moveSecretsOffArgv } from './config-secrets.js';
 import { isRedactable, SECRET_NAME, secretsOf } from './stderr-tail.js';
 import type { TomlValue } from './toml.js';
 
@@ -12,6 +14,7 @@ export interface LaunchOptions {
   readonly codexHome?: string | undefined;
   readonly cwd?: string | undefined;
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  readonly commandEnvironment?: CommandEnvironment | undefined;
 }
 
 export interface Launch {
@@ -27,11 +30,15 @@ export interface Launch {
 
 /**
  * Works out what to spawn: `launchArgs` as given (executable first), else the native codex
- * binary with `app-server`; then one `--config key=<TOML>` pair per config value. The
- * environment is `process.env` with `env` merged over it (`undefined` removes a variable).
+ * binary with `app-server`; then one `--config key=<TOML>` pair per config value, after the
+ * `shell_environment_policy` that `commandEnvironment` asks for. The environment is
+ * `process.env` with `env` merged over it (`undefined` removes a variable), plus the secrets
+ * moved off the command line.
  */
 export function planLaunch(options: LaunchOptions): Launch {
-  const merged: Record<string, string | undefined> = { ...process.env, ...options.env };
+  const policy = commandEnvironmentConfig(options.commandEnvironment, options.config);
+  const moved = options.config === undefined ? undefined : moveSecretsOffArgv(options.config);
+  const merged: Record<string, string | undefined> = { ...process.env, ...options.env, ...moved?.env };
   const env = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
   if (options.codexHome !== undefined) env.CODEX_HOME = path.resolve(options.codexHome);
 
@@ -47,7 +54,7 @@ export function planLaunch(options: LaunchOptions): Launch {
     }
     base = [binary.command, 'app-server'];
   }
-  const argv = [...base, ...(options.config === undefined ? [] : configFlags(options.config))];
+  const argv = [...base, ...configFlags(policy), ...(moved === undefined ? [] : configFlags(moved.config))];
   const secrets = secretsOf(env);
   if (options.config !== undefined) collectConfigSecrets(options.config, false, secrets);
   return { argv, env, cwd: options.cwd, secrets };

@@ -1,3 +1,5 @@
+import { SubstringMatcher } from './secret-matcher.js';
+
 /** Keeps the last `maxChars` characters written to a stream, for error messages. */
 export class StderrTail {
   #text = '';
@@ -15,12 +17,13 @@ export class StderrTail {
 
   append(chunk: string): void {
     this.#text += chunk;
-    // Trim lazily, so a chatty process costs one slice per `maxChars` of output, not per chunk.
-    // Keep a secret's length more, so a secret that reaches into the last `maxChars` stays whole
-    // until `read()` has redacted it.
+    // Trim lazily, so a chatty process costs one pass per `maxChars` of output, not per chunk.
+    // Redact before cutting: a cut through a secret would keep a piece no later redaction
+    // recognizes. Only the end can still hold a secret unredacted (its rest not yet written), and
+    // the cut is a secret's length further back than the last `maxChars`.
     if (this.#text.length > this.#maxChars * 2) {
       const margin = this.#secrets.reduce((longest, secret) => Math.max(longest, secret.length), 0);
-      this.#text = this.#text.slice(-(this.#maxChars + margin));
+      this.#text = redact(this.#text, this.#secrets).slice(-(this.#maxChars + margin));
     }
   }
 
@@ -46,24 +49,39 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** The shortest piece of a secret `redactPieces` removes. */
-const MIN_SECRET_PIECE = 8;
+/**
+ * The shortest piece of a secret `redactPieces` removes, and the shortest value treated as a
+ * secret at all: shorter ones would blank out ordinary words, and are not real keys.
+ */
+export const MIN_SECRET_PIECE = 8;
 
 /**
- * Like `redact`, and also removes pieces of secrets (`MIN_SECRET_PIECE` characters or more) that
- * start or end one: what is left of a secret in text that was cut short, such as the first 200
- * characters of a line, or the few characters a JSON parse error quotes.
+ * Like `redact`, and also removes every piece of a secret `MIN_SECRET_PIECE` characters or
+ * longer, wherever it is: what is left of a secret in text that was cut short (the first 200
+ * characters of a line, the few characters a JSON parse error quotes, a provider error body
+ * codex shortened). Linear in the text's length and the secrets' total length.
  */
 export function redactPieces(text: string, secrets: readonly string[]): string {
-  let out = redact(text, secrets);
-  for (const secret of longestFirst(secrets)) {
-    for (let length = secret.length - 1; length >= MIN_SECRET_PIECE; length--) {
-      for (const piece of [secret.slice(0, length), secret.slice(-length)]) {
-        if (out.includes(piece)) out = out.split(piece).join('[REDACTED]');
-      }
-    }
+  if (secrets.length === 0 || text.length < MIN_SECRET_PIECE) return text;
+  const ranges = matcherFor(secrets).ranges(text, MIN_SECRET_PIECE);
+  if (ranges.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const [start, end] of ranges) {
+    out += `${text.slice(at, start)}[REDACTED]`;
+    at = end;
   }
-  return out;
+  return out + text.slice(at);
+}
+
+/** A matcher per secrets array (a client's), rebuilt when the array changes (a login adds a key). */
+const matchers = new WeakMap<readonly string[], { key: string; matcher: SubstringMatcher }>();
+
+function matcherFor(secrets: readonly string[]): SubstringMatcher {
+  const key = secrets.join('\u0000');
+  let entry = matchers.get(secrets);
+  if (entry?.key !== key) matchers.set(secrets, (entry = { key, matcher: new SubstringMatcher(secrets) }));
+  return entry.matcher;
 }
 
 function longestFirst(secrets: readonly string[]): readonly string[] {
@@ -73,7 +91,7 @@ function longestFirst(secrets: readonly string[]): readonly string[] {
 /** Names of variables and config keys whose values must never appear in messages, stderr tails or logs. */
 export const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)/i;
 
-/** Whether a value is long enough to redact: shorter ones would blank out ordinary words. */
+/** Whether a value is long enough to be a secret (`MIN_SECRET_PIECE` characters or more). */
 export function isRedactable(value: unknown): value is string {
   return typeof value === 'string' && value.length >= MIN_SECRET_PIECE;
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { InvalidArgumentError, ProtocolError } from '../errors.js';
+import { CodexError, InvalidArgumentError, ProtocolError } from '../errors.js';
 import { LINE_START_CHARS, LineSplitter } from './jsonl.js';
 import { StderrTail } from './stderr-tail.js';
 import { explainSpawnFailure } from './binary.js';
@@ -43,12 +43,13 @@ export class StdioTransport implements MessageTransport {
     if (command === undefined) throw new InvalidArgumentError('launchArgs', 'must name an executable');
     this.#options = options;
     this.#stderr = new StderrTail(STDERR_TAIL_CHARS, options.secrets);
-    this.#child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      windowsHide: true,
-    });
+    try {
+      this.#child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    } catch (error) {
+      // Node throws (rather than emits) the spawn errors it does not call run-time ones, such as
+      // E2BIG: arguments or environment too long for the OS. Nothing was started.
+      throw spawnFailure(command, error);
+    }
     trackChild(this.#child);
     this.#exited = new Promise((resolve) => {
       this.#child.once('exit', (code, signal) => {
@@ -190,4 +191,13 @@ async function exitsWithin(exited: Promise<void>, ms: number): Promise<boolean> 
   } finally {
     clearTimeout(timer);
   }
+}
+
+function spawnFailure(command: string, error: unknown): CodexError {
+  const code = (error as { code?: unknown } | null)?.code;
+  const hint =
+    code === 'E2BIG'
+      ? ': the command line and environment are too long for the OS; put large values in CODEX_HOME/config.toml instead of `config` or `env`'
+      : '';
+  return new CodexError(`Could not start the app-server (${command}): ${error instanceof Error ? error.message : String(error)}${hint}`, { cause: error });
 }

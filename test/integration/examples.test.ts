@@ -81,7 +81,7 @@ describe.concurrent('examples', { timeout: 60_000 }, () => {
     expect(stdout).toContain('reducer agrees with run(): true');
   });
 
-  it('approvals accepts one command and declines the other; only the accepted one ran', async () => {
+  it('approvals: ask accepts one command and declines the other, denyAll refuses without asking; only the accepted one ran', async () => {
     const stdout = await runExample('approvals');
     expect(stdout).toContain('approvalPolicy=on-request, reviewer=user');
     expectInOrder(stdout, ["touch allowed.txt'", 'reason: needs to write a file', '-> accept', "touch blocked.txt'", '-> decline']);
@@ -89,6 +89,9 @@ describe.concurrent('examples', { timeout: 60_000 }, () => {
     expect(stdout).toMatch(/declined +\S.*touch blocked\.txt/);
     expect(stdout).toContain('allowed.txt: exists');
     expect(stdout).toContain('blocked.txt: absent');
+    // denyAll: nobody asked, the command refused by codex and never run.
+    expectInOrder(stdout, ['approvalPolicy=never', 'commands run: none', 'approval policy is Never; reject command', 'denied.txt: absent']);
+    expect(stdout.match(/approval asked/g)).toHaveLength(2);
   });
 
   it('structured-output parses JSON into result.parsed and reports prose as StructuredOutputError', async () => {

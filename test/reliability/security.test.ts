@@ -48,19 +48,23 @@ const HOSTILE = [
   ' ',
 ];
 
+/** The flags every launch starts with: model-run commands get the core environment only. */
+const DEFAULT_POLICY = ['--config', 'shell_environment_policy.inherit="core"'];
+
 /** As launch arguments: the OS cannot pass a NUL, so that one goes as a config value only. */
 const HOSTILE_ARGS = HOSTILE.map((s) => s.replace('\u0000', '\\0'));
 
 describe('reliability: the binary is spawned without a shell', () => {
   it('passes each config value as one literal --config argument', async () => {
-    const config = { model: HOSTILE[7]!, nested: { key: HOSTILE[2]!, list: HOSTILE.slice(0, 4) } };
+    const config = { model: HOSTILE[7]!, nested: { value: HOSTILE[2]!, list: HOSTILE.slice(0, 4) } };
     await using codex = await startFake({ 'x/argv': [{ replyArgv: true }] }, { config });
     const { argv } = (await codex.rawRequest('x/argv', {})) as { argv: string[] };
     expect(argv).toEqual([
+      ...DEFAULT_POLICY,
       '--config',
       `model=${formatTomlString(config.model)}`,
       '--config',
-      `nested.key=${formatTomlString(config.nested.key)}`,
+      `nested.value=${formatTomlString(config.nested.value)}`,
       '--config',
       `nested.list=${formatTomlValue(config.nested.list)}`,
     ]);
@@ -76,7 +80,7 @@ describe('reliability: the binary is spawned without a shell', () => {
       onWarning: () => undefined,
     });
     const { argv, cwd } = (await codex.rawRequest('x/argv', {})) as { argv: string[]; cwd: string };
-    expect(argv).toEqual([...HOSTILE_ARGS, '--config', `developer_instructions=${formatTomlString(HOSTILE[10]!)}`]);
+    expect(argv).toEqual([...HOSTILE_ARGS, ...DEFAULT_POLICY, '--config', `developer_instructions=${formatTomlString(HOSTILE[10]!)}`]);
     expect(cwd).toBe(workspace);
     for (const name of ['semicolon', 'subshell', 'backtick', 'and', 'pipe']) expect(existsSync(marker(name)), name).toBe(false);
   });
@@ -211,7 +215,9 @@ describe('reliability: secrets never leak', () => {
     codex.on('error', (error) => events.push(error));
     await settlement(codex.loginApiKey(LOGIN_KEY));
     const { argv } = (await codex.rawRequest('x/argv', { echo: CONFIG_TOKEN })) as { argv: string[] };
-    expect(argv.join(' ')).toContain(CONFIG_TOKEN); // it was passed: only its reports must hide it
+    // The token went to the server's environment, named by env_key, not on its command line.
+    expect(argv.join(' ')).not.toContain(CONFIG_TOKEN);
+    expect(argv).toContain('model_providers.custom.env_key="CODEX_SDK_PROVIDER_CUSTOM_TOKEN"');
     const died = await settlement(codex.rawRequest('x/die', {}));
     warnings.stop();
     const closed = died.error as TransportClosedError;

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, externalMessage, image, localImage, mention, skill, text } from '../../src/index.js';
 import { toWireInput } from '../../src/session/inputs.js';
@@ -31,15 +34,26 @@ describe('toWireParams', () => {
     expect(() => toWireParams({ approvalMode: 'yolo' as never }, undefined, 'sandbox')).toThrow(/approvalMode: must be one of autoReview, ask, denyAll/);
     expect(() => toWireParams({ sandbox: 'open' as never }, undefined, 'sandboxPolicy')).toThrow(InvalidArgumentError);
   });
+
+  it('refuses names every object inherits, instead of starting a thread with no approval fields', () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      for (const defaultMode of ['autoReview', undefined] as const) {
+        expect(() => toWireParams({ approvalMode: name as never }, defaultMode, 'sandbox'), name).toThrow(/Invalid approvalMode: must be one of/);
+      }
+      expect(() => toWireParams({ sandbox: name as never }, undefined, 'sandboxPolicy'), name).toThrow(/Invalid sandbox: must be one of/);
+    }
+  });
 });
 
 describe('input helpers', () => {
+  const png = path.join(mkdtempSync(path.join(os.tmpdir(), 'sdk-inputs-')), 'p.png');
+  writeFileSync(png, 'not really a png');
   it('build the wire items', () => {
     expect(toWireInput('hi')).toEqual({ input: [{ type: 'text', text: 'hi' }] });
     expect(toWireInput(image('data:x')).input).toEqual([{ type: 'image', url: 'data:x' }]);
-    expect(toWireInput([text('a'), localImage('/p.png'), skill('s', '/s/SKILL.md'), mention('m', 'app://m')]).input).toEqual([
+    expect(toWireInput([text('a'), localImage(png), skill('s', '/s/SKILL.md'), mention('m', 'app://m')]).input).toEqual([
       { type: 'text', text: 'a' },
-      { type: 'localImage', path: '/p.png' },
+      { type: 'localImage', path: png },
       { type: 'skill', name: 's', path: '/s/SKILL.md' },
       { type: 'mention', name: 'm', path: 'app://m' },
     ]);
