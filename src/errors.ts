@@ -63,6 +63,8 @@ export interface TransportClosedDetails {
   readonly signal: NodeJS.Signals | null;
   /** The last lines the app-server wrote to stderr, with known secrets redacted. */
   readonly stderrTail: string;
+  /** For a server reached by `Codex.connect()`: its URL (its exit status is unknown to the client). */
+  readonly url?: string | undefined;
 }
 
 /** The app-server exited or its stream ended; nothing more can be sent or received. */
@@ -73,7 +75,9 @@ export class TransportClosedError extends CodexError {
 
   constructor(reason: string, details: TransportClosedDetails, options?: { cause?: unknown }) {
     const exit =
-      details.signal !== null
+      details.url !== undefined
+        ? `at ${details.url}`
+        : details.signal !== null
         ? `killed by ${details.signal}`
         : details.exitCode !== null
           ? `exit code ${details.exitCode}`
@@ -144,5 +148,49 @@ export class ProtocolError extends CodexError {
       cleanCause === undefined ? (this.cause === undefined ? undefined : { cause: this.cause }) : { cause: cleanCause },
     );
     return copy.message === this.message && cleanCause === cause ? this : copy;
+  }
+}
+
+/** `Codex.connect()` could not reach the app-server (refused, no such socket, DNS, TLS, handshake). */
+export class ConnectionError extends CodexError {
+  constructor(
+    /** The URL that was dialled, without credentials. */
+    readonly url: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Could not connect to the app-server at ${url}: ${problem}`, options);
+  }
+}
+
+/** The app-server refused the connection's credentials (HTTP 401 at the WebSocket upgrade). */
+export class AuthenticationError extends CodexError {
+  constructor(
+    readonly url: string,
+    /** The HTTP status of the refusal. */
+    readonly status: number,
+    /** What the server said, e.g. `invalid websocket bearer token`. */
+    readonly serverMessage: string,
+  ) {
+    super(`The app-server at ${url} refused the connection (HTTP ${status}${serverMessage ? `: ${serverMessage}` : ''}); check token, tokenFile or signedToken`);
+  }
+}
+
+/**
+ * `thread/resume` of a thread that is loaded on the server but has had no turn yet: the server
+ * stores a thread's rollout with its first turn, and cannot resume it before. Resume it after
+ * its first turn. An `InvalidRequestError`, as the server's answer was.
+ */
+export class ThreadNotResumableError extends InvalidRequestError {
+  constructor(
+    readonly threadId: string,
+    cause: InvalidRequestError,
+  ) {
+    super(
+      `Thread ${threadId} cannot be resumed yet: it is loaded on the server but has had no turn, and a thread can be resumed only after its first turn (server said: ${cause.message})`,
+      cause.code,
+      cause.data,
+      cause.method,
+    );
   }
 }

@@ -2,10 +2,15 @@ export { Codex } from './session/codex.js';
 export type {
   CodexEvents,
   CodexOptions,
+  CodexSessionOptions,
+  CodexSpawnOptions,
   CodexWarning,
   NotificationsOptions,
   RequestOptions,
 } from './session/codex.js';
+export type { CodexConnectOptions } from './session/connect.js';
+export type { SignedTokenOptions } from './transport/auth.js';
+export type { WebSocketTlsOptions } from './transport/websocket.js';
 export { Thread } from './session/thread.js';
 export type { ThreadSettings } from './session/thread.js';
 export { TurnHandle, TurnFailedError, StructuredOutputError } from './session/turn.js';
@@ -24,8 +29,10 @@ export type { RetryOnOverloadOptions } from './rpc/retry.js';
 export type { ConfigObject, ConfigValue } from './transport/config-flags.js';
 export {
   AbortError,
+  AuthenticationError,
   CodexBinaryNotFoundError,
   CodexError,
+  ConnectionError,
   InternalRpcError,
   InvalidArgumentError,
   InvalidParamsError,
@@ -37,6 +44,7 @@ export {
   RequestTimeoutError,
   RetryLimitExceededError,
   ServerBusyError,
+  ThreadNotResumableError,
   TransportClosedError,
 } from './errors.js';
 export type { ProtocolErrorKind, TransportClosedDetails } from './errors.js';
