@@ -23,6 +23,8 @@ export interface WebSocketTransportOptions {
 
 /** How long `close()` waits for the closing handshake before dropping the socket. */
 const CLOSE_GRACE_MS = 2_000;
+/** The smallest frame that closes the connection instead of being skipped. */
+const HARD_FRAME_FLOOR_BYTES = 16 * 1024 * 1024;
 /** How much of a refused upgrade's body is kept for the error. */
 const REFUSAL_BODY_CHARS = 300;
 
@@ -69,7 +71,7 @@ export class WebSocketTransport implements MessageTransport {
         handshakeTimeout: options.handshakeTimeoutMs,
         // Oversized frames are skipped one by one (see #deliver); only a frame far past the
         // limit closes the connection, so a runaway frame cannot exhaust memory.
-        maxPayload: Math.min(options.maxMessageBytes * 4, 2 ** 31 - 1),
+        maxPayload: Math.min(Math.max(options.maxMessageBytes * 4, HARD_FRAME_FLOOR_BYTES), 2 ** 31 - 1),
         perMessageDeflate: false,
         followRedirects: false,
         ...options.tls,
