@@ -191,7 +191,10 @@ describe('two clients on one server', () => {
     const result = await threadOfA.run('two');
     await watching;
     controller.abort();
-    const turnEvents = seenByB.filter((n) => 'threadId' in n.params && n.params.threadId === threadOfA.id && 'turnId' in n.params && n.params.turnId === result.id);
+    const turnEvents = seenByB.filter((n) => {
+      const params = n.params as { threadId?: unknown; turnId?: unknown };
+      return params.threadId === threadOfA.id && params.turnId === result.id;
+    });
     expect(turnEvents.filter((n) => n.method === 'item/agentMessage/delta').map((n) => (n.params as { delta: string }).delta).join('')).toBe(
       'second, seen by both',
     );
