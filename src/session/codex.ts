@@ -356,6 +356,7 @@ export class Codex implements AsyncDisposable {
 
   /**
    * Ends the server: closes its stdin, then SIGTERM, then SIGKILL, and waits for it to exit.
+   * For a client from `connect()`, closes the connection only; the server keeps running.
    * Pending requests reject with `TransportClosedError`. Safe to call more than once.
    */
   close(): Promise<void> {
