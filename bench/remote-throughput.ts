@@ -47,8 +47,8 @@ export async function run(options: CaseOptions): Promise<BenchResult> {
       ],
       {
         warmup: 1,
-        rounds: options.quick ? 3 : 9,
-        budgetMs: options.quick ? 15_000 : 50_000,
+        rounds: options.quick ? 3 : 7,
+        budgetMs: options.quick ? 15_000 : 40_000,
         onSample: (name, round, rate) => log(`  remote-throughput ${name} #${round}: ${fmt(rate)} notifications/s`),
       },
     );
