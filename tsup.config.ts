@@ -12,7 +12,7 @@ const shared: Options = {
 
 export default defineConfig([
   { ...shared, format: 'esm', clean: true },
-  // p-retry is ESM-only: the CJS build bundles it so `require()` works on every Node 20,
-  // not only where `require(esm)` is available.
-  { ...shared, format: 'cjs', shims: true, noExternal: ['p-retry', 'is-network-error'] },
+  // p-retry and jose are ESM-only: the CJS build bundles them so `require()` works on every
+  // Node 20, not only where `require(esm)` is available.
+  { ...shared, format: 'cjs', shims: true, noExternal: ['p-retry', 'is-network-error', 'jose'] },
 ]);

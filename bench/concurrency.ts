@@ -57,7 +57,7 @@ export async function run(options: CaseOptions): Promise<BenchResult> {
 }
 
 /** Runs one turn on each thread at once and checks each one against what the model answered it. */
-async function runBatch(env: ScriptedEnvironment, threads: readonly Thread[], round: number): Promise<void> {
+export async function runBatch(env: ScriptedEnvironment, threads: readonly Thread[], round: number): Promise<void> {
   const firstRequest = env.model.requests.length;
   // Replies are served in the order requests arrive; which thread gets which is checked below.
   for (let i = 0; i < threads.length; i++) env.model.enqueue(reply.message(`Reply ${round}.${i}: ${'lorem ipsum '.repeat(4)}`, { deltas: 10 }));

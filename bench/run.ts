@@ -20,6 +20,9 @@ const CASES: Readonly<Record<string, { readonly module: string; readonly deadlin
   throughput: { module: './throughput.js', deadlineMs: 90_000 },
   memory: { module: './memory.js', deadlineMs: 60_000 },
   concurrency: { module: './concurrency.js', deadlineMs: 60_000 },
+  'remote-latency': { module: './remote-latency.js', deadlineMs: 240_000 },
+  'remote-throughput': { module: './remote-throughput.js', deadlineMs: 300_000 },
+  'remote-concurrency': { module: './remote-concurrency.js', deadlineMs: 300_000 },
 };
 
 const RESULT_MARKER = '@@bench-result@@';

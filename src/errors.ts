@@ -180,6 +180,8 @@ export interface TransportClosedDetails {
   readonly stderrTail: string;
   /** True when the process could not be started at all (spawn failed). */
   readonly neverStarted?: boolean;
+  /** For a server reached by `Codex.connect()`: its URL (its exit status is unknown to the client). */
+  readonly url?: string | undefined;
 }
 
 /** The app-server exited or its stream ended (or never started); nothing more can be sent or received. */
@@ -196,11 +198,13 @@ export class TransportClosedError extends CodexError {
     const exit =
       details.neverStarted === true
         ? 'never started'
-        : details.signal !== null
-          ? `killed by ${details.signal}`
-          : details.exitCode !== null
-            ? `exit code ${details.exitCode}`
-            : 'still running';
+        : details.url !== undefined
+          ? `at ${details.url}`
+          : details.signal !== null
+            ? `killed by ${details.signal}`
+            : details.exitCode !== null
+              ? `exit code ${details.exitCode}`
+              : 'still running';
     const tail = details.stderrTail.trim();
     super(`${reason} (codex app-server ${exit})${tail ? `\nstderr tail:\n${tail}` : ''}`, options);
     this.exitCode = details.exitCode;
@@ -302,5 +306,61 @@ export class ProtocolError extends CodexError {
       cause === undefined ? undefined : { cause },
     );
     return copy.message === this.message && cause === this.cause ? this : copy;
+  }
+}
+
+/** `Codex.connect()` could not reach the app-server (refused, no such socket, DNS, TLS, handshake). */
+export class ConnectionError extends CodexError {
+  static {
+    brand(this, 'ConnectionError');
+  }
+
+  constructor(
+    /** The URL that was dialled, without credentials. */
+    readonly url: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Could not connect to the app-server at ${url}: ${problem}`, options);
+  }
+}
+
+/** The app-server refused the connection's credentials (HTTP 401 at the WebSocket upgrade). */
+export class AuthenticationError extends CodexError {
+  static {
+    brand(this, 'AuthenticationError');
+  }
+
+  constructor(
+    readonly url: string,
+    /** The HTTP status of the refusal. */
+    readonly status: number,
+    /** What the server said, e.g. `invalid websocket bearer token`. */
+    readonly serverMessage: string,
+  ) {
+    super(`The app-server at ${url} refused the connection (HTTP ${status}${serverMessage ? `: ${serverMessage}` : ''}); check token, tokenFile or signedToken`);
+  }
+}
+
+/**
+ * `thread/resume` of a thread that is loaded on the server but has had no turn yet: the server
+ * stores a thread's rollout with its first turn, and cannot resume it before. Resume it after
+ * its first turn. An `InvalidRequestError`, as the server's answer was.
+ */
+export class ThreadNotResumableError extends InvalidRequestError {
+  static {
+    brand(this, 'ThreadNotResumableError');
+  }
+
+  constructor(
+    readonly threadId: string,
+    cause: InvalidRequestError,
+  ) {
+    super(
+      `Thread ${threadId} cannot be resumed yet: it is loaded on the server but has had no turn, and a thread can be resumed only after its first turn (server said: ${cause.message})`,
+      cause.code,
+      cause.data,
+      cause.method,
+    );
   }
 }

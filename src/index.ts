@@ -2,10 +2,15 @@ export { Codex } from './session/codex.js';
 export type {
   CodexEvents,
   CodexOptions,
+  CodexSessionOptions,
+  CodexSpawnOptions,
   CodexWarning,
   NotificationsOptions,
   RequestOptions,
 } from './session/codex.js';
+export type { CodexConnectOptions } from './session/connect.js';
+export type { SignedTokenOptions } from './transport/auth.js';
+export type { WebSocketTlsOptions } from './transport/websocket.js';
 export { Thread } from './session/thread.js';
 export type { ThreadSettings } from './session/thread.js';
 export { TurnHandle, TurnFailedError, StructuredOutputError } from './session/turn.js';
@@ -25,8 +30,10 @@ export type { ConfigObject, ConfigValue } from './transport/config-flags.js';
 export type { CommandEnvironment } from './transport/command-env.js';
 export {
   AbortError,
+  AuthenticationError,
   CodexBinaryNotFoundError,
   CodexError,
+  ConnectionError,
   InternalRpcError,
   InvalidArgumentError,
   InvalidParamsError,
@@ -39,6 +46,7 @@ export {
   RetryLimitExceededError,
   ServerBusyError,
   StreamConsumedError,
+  ThreadNotResumableError,
   TransportClosedError,
 } from './errors.js';
 export type { ProtocolErrorKind, TransportClosedDetails } from './errors.js';

@@ -65,3 +65,4 @@ export {
   type TomlTable,
   type TomlValue,
 } from './transport/toml.js';
+export { startAppServer, type AppServer, type StartAppServerOptions } from './testing/app-server.js';

@@ -1,10 +1,9 @@
-import { AbortError, CodexError, InvalidArgumentError, ProtocolError, type TransportClosedError } from '../errors.js';
+import { AbortError, CodexError, InvalidArgumentError, type ProtocolError, type TransportClosedError } from '../errors.js';
 import type { ClientRequestMap, ClientRequestMethod, Notification } from '../generated/methods.js';
 import type {
   AccountLoginCompletedNotification,
   ClientInfo,
   GetAccountResponse,
-  InitializeParams,
   InitializeResponse,
   LoginAccountResponse,
   Model,
@@ -16,28 +15,27 @@ import type {
   ThreadStartResponse,
 } from '../generated/protocol.js';
 import { SCHEMA_CODEX_VERSION } from '../generated/version.js';
-import type { IncomingNotification } from '../rpc/adapter.js';
-import { RpcConnection, type CallOptions } from '../rpc/connection.js';
+import type { CallOptions, RpcConnection } from '../rpc/connection.js';
 import type { CommandEnvironment } from '../transport/command-env.js';
 import type { ConfigObject } from '../transport/config-flags.js';
-import { jsonStart } from '../transport/jsonl.js';
 import { planLaunch } from '../transport/launch.js';
-import { addSecret, MIN_SECRET_PIECE, redactPieces } from '../transport/stderr-tail.js';
+import { addSecret, MIN_SECRET_PIECE } from '../transport/stderr-tail.js';
 import { StdioTransport } from '../transport/stdio.js';
+import type { MessageTransport } from '../transport/transport.js';
 import { Broadcast, type AsyncStream } from './broadcast.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, openSession, type ClientParts, type OpenedSession } from './client-parts.js';
+import { openRemoteTransport, type CodexConnectOptions } from './connect.js';
 import { toSteerInput } from './inputs.js';
-import { Listeners } from './listeners.js';
-import { LoginFailedError, LoginRouter, type LoginHandle } from './login.js';
+import { LoginFailedError, type LoginHandle } from './login.js';
 import { toWireParams, type ThreadForkOptions, type ThreadResumeOptions, type ThreadStartOptions } from './options.js';
-import { ServerRequestDispatcher, type ServerRequestHandlers } from './server-requests.js';
-import { redactProtocolError, redactTurnError } from './redaction.js';
+import type { ServerRequestHandlers } from './server-requests.js';
+import { explainResumeFailure } from './resume.js';
 import { Thread, type ThreadSession } from './thread.js';
 import { checkBoolean, checkCodexOptions, checkListener, checkObject, checkSessionOptions } from './validate.js';
 import type { TurnControl } from './turn.js';
-import { TurnRouter } from './turn-router.js';
-import { SDK_VERSION } from '../version.js';
 
-export interface CodexOptions {
+/** How `Codex.start()` spawns the app-server. */
+export interface CodexSpawnOptions {
   /** Path of a `codex` executable. Default: the native binary of the pinned `@openai/codex`. */
   readonly codexPath?: string;
   /** The whole argv to spawn instead (executable first), for tests and wrappers. `config` flags are appended. */
@@ -56,6 +54,10 @@ export interface CodexOptions {
    * variables by name or glob; `'all'` passes everything. The server itself always gets it all.
    */
   readonly commandEnvironment?: CommandEnvironment;
+}
+
+/** Options of the session itself, the same for `Codex.start()` and `Codex.connect()`. */
+export interface CodexSessionOptions {
   /** Identifies this client to the server (and, as `originator`, to the model provider). */
   readonly clientInfo?: ClientInfo;
   /** Opt in to experimental methods and fields. Default true; fixed at initialize. */
@@ -68,7 +70,7 @@ export interface CodexOptions {
   readonly maxInFlightRequests?: number;
   /** Longest line accepted from the server, in characters; longer ones are skipped and reported. Default 64 MiB. */
   readonly maxMessageBytes?: number;
-  /** Aborts startup; if it fires later, the client closes. */
+  /** Aborts startup (or connecting); if it fires later, the client closes. */
   readonly signal?: AbortSignal;
   /** Receives warnings raised during startup and after (default: `process.emitWarning`). */
   readonly onWarning?: (warning: CodexWarning) => void;
@@ -81,9 +83,14 @@ export interface CodexOptions {
   readonly serverRequestTimeoutMs?: number;
 }
 
+export interface CodexOptions extends CodexSpawnOptions, CodexSessionOptions {}
+
 export interface CodexWarning {
-  /** `versionMismatch`: the server is not the version the bundled types were generated from. */
-  readonly code: 'versionMismatch';
+  /**
+   * `versionMismatch`: the server is not the version the bundled types were generated from.
+   * `tokenIgnored`: a token was given for a `unix://` server, which does not check tokens.
+   */
+  readonly code: 'versionMismatch' | 'tokenIgnored';
   readonly message: string;
 }
 
@@ -117,20 +124,6 @@ type RequestArgs<M extends ClientRequestMethod> = undefined extends ParamsOf<M>
     : [params: ParamsOf<M>, options?: RequestOptions];
 
 const EVENTS: readonly (keyof CodexEvents & string)[] = ['error', 'warning', 'close'];
-const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
-const DEFAULT_MAX_IN_FLIGHT = 64;
-const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-const DEFAULT_SERVER_REQUEST_TIMEOUT_MS = 300_000;
-
-/** Everything a client owns besides its connection; built before the connection so its callbacks can reach it. */
-interface ClientParts {
-  readonly listeners: Listeners<CodexEvents>;
-  readonly subscribers: Set<Broadcast<Notification>>;
-  readonly router: TurnRouter;
-  readonly logins: LoginRouter;
-  /** Values kept out of errors, error events, warnings and stderr tails (shared with the transport). */
-  readonly secrets: string[];
-}
 
 /**
  * A running `codex app-server` and the JSON-RPC connection to it.
@@ -146,12 +139,12 @@ export class Codex implements AsyncDisposable {
   readonly serverVersion: string | undefined;
 
   readonly #connection: RpcConnection;
-  readonly #transport: StdioTransport;
+  readonly #transport: MessageTransport;
   readonly #parts: ClientParts;
   readonly #session: ThreadSession;
   #closing: Promise<void> | undefined;
 
-  private constructor(connection: RpcConnection, transport: StdioTransport, metadata: InitializeResponse, parts: ClientParts) {
+  private constructor(connection: RpcConnection, transport: MessageTransport, metadata: InitializeResponse, parts: ClientParts) {
     this.#connection = connection;
     this.#transport = transport;
     this.metadata = metadata;
@@ -175,6 +168,7 @@ export class Codex implements AsyncDisposable {
     checkCodexOptions(options);
     const { signal } = options;
     if (signal?.aborted) throw new AbortError('Codex.start()', signal.reason);
+    // The native binary is resolved here only: clients that only connect never need it.
     const launch = planLaunch(options);
     const transport = new StdioTransport({
       argv: launch.argv,
@@ -183,82 +177,37 @@ export class Codex implements AsyncDisposable {
       secrets: launch.secrets,
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     });
-    const parts: ClientParts = {
-      listeners: new Listeners<CodexEvents>(),
-      subscribers: new Set(),
-      router: new TurnRouter(),
-      logins: new LoginRouter(),
-      secrets: launch.secrets,
-    };
-    const { listeners, subscribers, router, logins, secrets } = parts;
-    if (options.onWarning !== undefined) listeners.on('warning', options.onWarning);
-    const reportError = (unredacted: ProtocolError): void => {
-      const error = redactProtocolError(unredacted, secrets);
-      if (!listeners.emit('error', error)) process.emitWarning(error.message, { code: `CODEX_SDK_${error.kind}` });
-    };
-    const dispatcher = new ServerRequestDispatcher({
-      handlers: options.onServerRequest ?? {},
-      handlersForTurn: (turnId) => router.handlersForTurn(turnId),
-      handlersForThread: (threadId) => router.handlersForThread(threadId),
-      timeoutMs: options.serverRequestTimeoutMs ?? DEFAULT_SERVER_REQUEST_TIMEOUT_MS,
-      onError: reportError,
-    });
-    const connection = new RpcConnection(transport, {
-      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      maxInFlightRequests: options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT,
-      redact: (text) => redactPieces(text, secrets),
-      onNotification: (incoming: IncomingNotification) => {
-        const notification = incoming as Notification;
-        redactTurnError(notification, secrets);
-        try {
-          router.route(notification);
-          if (notification.method === 'account/login/completed') logins.deliver(notification.params);
-        } catch (cause) {
-          // A notification whose params do not have the shape of its method. Thrown from here, it
-          // would escape the transport's data handler: an uncaught exception, and the rest of the
-          // chunk it came in lost.
-          reportError(unusableNotification(incoming, cause));
-        }
-        for (const subscriber of subscribers) subscriber.push(notification);
-      },
-      onProtocolError: reportError,
-      onServerRequest: (method, params, id) => dispatcher.handle(method, params, id),
-      onClose: (error) => {
-        router.failAll(error);
-        logins.failAll(error);
-        for (const subscriber of subscribers) subscriber.end();
-        subscribers.clear();
-        listeners.emit('close', error);
-      },
-    });
-    try {
-      const params: InitializeParams = {
-        clientInfo: { title: null, ...(options.clientInfo ?? { name: 'codex_app_server_sdk', version: SDK_VERSION }) },
-        capabilities: {
-          experimentalApi: options.experimentalApi ?? true,
-          optOutNotificationMethods: options.optOutNotificationMethods === undefined ? null : [...options.optOutNotificationMethods],
-        },
-      };
-      const metadata = (await connection.request('initialize', params, { signal })) as InitializeResponse;
-      connection.notify('initialized');
-      const codex = new Codex(connection, transport, metadata, parts);
-      codex.#checkVersion();
-      if (signal !== undefined) {
-        // An abort that landed after initialize answered, before this listener: startup is aborted.
-        if (signal.aborted) throw new AbortError('Codex.start()', signal.reason);
-        const onAbort = (): void => void codex.close();
-        signal.addEventListener('abort', onAbort, { once: true });
-        listeners.on('close', () => signal.removeEventListener('abort', onAbort));
-      }
-      return codex;
-    } catch (error) {
-      // Never leave a process behind when startup fails half-way.
-      await transport.close();
-      throw error;
-    }
+    return await Codex.#open(await openSession(transport, options, launch.secrets), transport, signal);
   }
 
-  /** The server's process id. */
+  /**
+   * Connects to a running app-server (`codex app-server --listen ws://…` or `unix://…`, or the
+   * daemon's control socket with a bare `unix://`), sends `initialize`, and returns the same
+   * client as `start()`. Rejects with `AuthenticationError` when the server refuses the token,
+   * `ConnectionError` when it cannot be reached.
+   */
+  static async connect(options: CodexConnectOptions): Promise<Codex> {
+    const { transport, secrets } = await openRemoteTransport(options);
+    return await Codex.#open(await openSession(transport, options, secrets), transport, options.signal);
+  }
+
+  static async #open(session: OpenedSession, transport: MessageTransport, signal: AbortSignal | undefined): Promise<Codex> {
+    // An abort that landed after initialize answered, before the listener below: startup is aborted.
+    if (signal?.aborted) {
+      await transport.close();
+      throw new AbortError('Codex.start()', signal.reason);
+    }
+    const codex = new Codex(session.connection, transport, session.metadata, session.parts);
+    codex.#checkVersion();
+    if (signal !== undefined) {
+      const onAbort = (): void => void codex.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      session.parts.listeners.on('close', () => signal.removeEventListener('abort', onAbort));
+    }
+    return codex;
+  }
+
+  /** The server's process id (undefined for a server reached by `connect()`). */
   get pid(): number | undefined {
     return this.#transport.pid;
   }
@@ -331,7 +280,9 @@ export class Codex implements AsyncDisposable {
   /** Loads a stored thread (for example after a restart) so new turns continue its history. */
   async threadResume(threadId: string, options: ThreadResumeOptions = {}): Promise<Thread> {
     const params = { ...toWireParams(options, undefined, 'sandbox'), threadId: checkId(threadId) };
-    const response = await this.request('thread/resume', params, requestOptions(options));
+    const response = await this.request('thread/resume', params, requestOptions(options)).catch(async (error: unknown) => {
+      throw await explainResumeFailure(error, params.threadId, (method, p) => this.rawRequest(method, p));
+    });
     return this.#threadFor(response, options.onServerRequest);
   }
 
@@ -425,6 +376,7 @@ export class Codex implements AsyncDisposable {
 
   /**
    * Ends the server: closes its stdin, then SIGTERM, then SIGKILL, and waits for it to exit.
+   * For a client from `connect()`, closes the connection only; the server keeps running.
    * When it resolves, `closed` is true, the `close` event has fired, and every pending request,
    * turn, `run()` and iterator has settled (with `TransportClosedError`). Safe to call more than once.
    */
@@ -455,15 +407,6 @@ export class Codex implements AsyncDisposable {
  */
 function settledAfterClose(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function unusableNotification(notification: IncomingNotification, cause: unknown): ProtocolError {
-  return new ProtocolError(
-    `The app-server sent a ${notification.method} notification this client could not use (${cause instanceof Error ? cause.message : String(cause)})`,
-    'invalidMessage',
-    jsonStart(notification),
-    { cause },
-  );
 }
 
 function requestOptions(options: { readonly signal?: AbortSignal; readonly timeoutMs?: number }): RequestOptions {

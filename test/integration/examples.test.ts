@@ -21,6 +21,7 @@ const EXAMPLES = [
   'errors-and-retry',
   'inputs',
   'raw-protocol',
+  'fleet',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -28,7 +29,7 @@ let running = 0;
 const waiting: (() => void)[] = [];
 
 /** Runs `examples/<name>.ts` offline (CODEX_DEMO_LIVE unset) and returns its stdout. */
-async function runExample(name: (typeof EXAMPLES)[number], args: readonly string[] = []): Promise<string> {
+async function runExample(name: (typeof EXAMPLES)[number], args: readonly string[] = [], timeoutMs = 40_000): Promise<string> {
   while (running >= MAX_PARALLEL) await new Promise<void>((resolve) => waiting.push(resolve));
   running++;
   try {
@@ -37,7 +38,7 @@ async function runExample(name: (typeof EXAMPLES)[number], args: readonly string
     const { stdout, stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', `examples/${name}.ts`, ...args], {
       cwd: root,
       env,
-      timeout: 40_000,
+      timeout: timeoutMs,
     });
     expect(stderr).toBe(''); // no warnings, no stray errors
     return stdout;
@@ -182,6 +183,20 @@ describe.concurrent('examples', { timeout: 60_000 }, () => {
       'thread/list -> 1 thread(s)',
       `rawRequest('thread/teleport') -> MethodNotFoundError: ${'The app-server has no method "thread/teleport" (an older server, or a typo)'.slice(0, 60)}...`,
     ]);
+  });
+});
+
+describe('fleet example', { timeout: 120_000 }, () => {
+  it('fleet spreads threads over three listening app-servers and checks every reply', async () => {
+    // Three servers start in this one: it gets a longer deadline than the others.
+    const stdout = await runExample('fleet', ['6'], 100_000);
+    expect(stdout.match(/^server-\d: app-server --listen ws:\/\/127\.0\.0\.1:\d+ --ws-auth capability-token --ws-token-file TOKEN_FILE$/gm)).toHaveLength(3);
+    for (let i = 1; i <= 6; i++) {
+      const server = `server-${((i - 1) % 3) + 1}`;
+      expect(stdout).toMatch(new RegExp(`^thread +${i} on ${server} \\(…\\S+\\): ok  "${server} handled this\\."$`, 'm'));
+    }
+    expect(stdout.match(/^server-\d: 2 model request\(s\), prompts match: true$/gm)).toHaveLength(3);
+    expect(stdout).toMatch(/6 threads on 3 servers in \d+ ms: every reply checked, all correct/);
   });
 });
 

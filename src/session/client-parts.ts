@@ -1,0 +1,121 @@
+import { ProtocolError, type TransportClosedError } from '../errors.js';
+import type { Notification } from '../generated/methods.js';
+import type { InitializeParams, InitializeResponse } from '../generated/protocol.js';
+import type { IncomingNotification } from '../rpc/adapter.js';
+import { RpcConnection } from '../rpc/connection.js';
+import { jsonStart } from '../transport/jsonl.js';
+import { redactPieces } from '../transport/stderr-tail.js';
+import type { MessageTransport } from '../transport/transport.js';
+import { SDK_VERSION } from '../version.js';
+import { Broadcast } from './broadcast.js';
+import type { CodexEvents, CodexSessionOptions } from './codex.js';
+import { Listeners } from './listeners.js';
+import { LoginRouter } from './login.js';
+import { redactProtocolError, redactTurnError } from './redaction.js';
+import { ServerRequestDispatcher } from './server-requests.js';
+import { TurnRouter } from './turn-router.js';
+
+// The session half of a client, whatever carries it: a spawned child's stdio (`Codex.start()`)
+// or a WebSocket to a running server (`Codex.connect()`). Routing, server requests, the
+// notification fan-out and the handshake are built here, once, for both.
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+export const DEFAULT_MAX_IN_FLIGHT = 64;
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_SERVER_REQUEST_TIMEOUT_MS = 300_000;
+
+/** Everything a client owns besides its connection; built before the connection so its callbacks can reach it. */
+export interface ClientParts {
+  readonly listeners: Listeners<CodexEvents>;
+  readonly subscribers: Set<Broadcast<Notification>>;
+  readonly router: TurnRouter;
+  readonly logins: LoginRouter;
+  /** Values kept out of errors, error events, warnings and stderr tails (shared with the transport). */
+  readonly secrets: string[];
+}
+
+export interface OpenedSession {
+  readonly connection: RpcConnection;
+  readonly metadata: InitializeResponse;
+  readonly parts: ClientParts;
+}
+
+/**
+ * Wires a JSON-RPC connection over `transport` to a fresh set of client parts, then sends
+ * `initialize` and `initialized`. On failure the transport is closed before the error is thrown.
+ */
+export async function openSession(transport: MessageTransport, options: CodexSessionOptions, secrets: string[]): Promise<OpenedSession> {
+  const parts: ClientParts = {
+    listeners: new Listeners<CodexEvents>(),
+    subscribers: new Set(),
+    router: new TurnRouter(),
+    logins: new LoginRouter(),
+    secrets,
+  };
+  const { listeners, subscribers, router, logins } = parts;
+  if (options.onWarning !== undefined) listeners.on('warning', options.onWarning);
+  const reportError = (unredacted: ProtocolError): void => {
+    const error = redactProtocolError(unredacted, secrets);
+    if (!listeners.emit('error', error)) process.emitWarning(error.message, { code: `CODEX_SDK_${error.kind}` });
+  };
+  const dispatcher = new ServerRequestDispatcher({
+    handlers: options.onServerRequest ?? {},
+    handlersForTurn: (turnId) => router.handlersForTurn(turnId),
+    handlersForThread: (threadId) => router.handlersForThread(threadId),
+    timeoutMs: options.serverRequestTimeoutMs ?? DEFAULT_SERVER_REQUEST_TIMEOUT_MS,
+    onError: reportError,
+  });
+  const connection = new RpcConnection(transport, {
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    maxInFlightRequests: options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT,
+    redact: (text) => redactPieces(text, secrets),
+    onNotification: (incoming: IncomingNotification) => {
+      const notification = incoming as Notification;
+      redactTurnError(notification, secrets);
+      try {
+        router.route(notification);
+        if (notification.method === 'account/login/completed') logins.deliver(notification.params);
+      } catch (cause) {
+        // A notification whose params do not have the shape of its method. Thrown from here, it
+        // would escape the transport's data handler: an uncaught exception, and the rest of the
+        // chunk it came in lost.
+        reportError(unusableNotification(incoming, cause));
+      }
+      for (const subscriber of subscribers) subscriber.push(notification);
+    },
+    onProtocolError: reportError,
+    onServerRequest: (method, params, id) => dispatcher.handle(method, params, id),
+    onClose: (error: TransportClosedError) => {
+      router.failAll(error);
+      logins.failAll(error);
+      for (const subscriber of subscribers) subscriber.end();
+      subscribers.clear();
+      listeners.emit('close', error);
+    },
+  });
+  try {
+    const params: InitializeParams = {
+      clientInfo: { title: null, ...(options.clientInfo ?? { name: 'codex_app_server_sdk', version: SDK_VERSION }) },
+      capabilities: {
+        experimentalApi: options.experimentalApi ?? true,
+        optOutNotificationMethods: options.optOutNotificationMethods === undefined ? null : [...options.optOutNotificationMethods],
+      },
+    };
+    const metadata = (await connection.request('initialize', params, { signal: options.signal })) as InitializeResponse;
+    connection.notify('initialized');
+    return { connection, metadata, parts };
+  } catch (error) {
+    // Never leave a process (or a socket) behind when startup fails half-way.
+    await transport.close();
+    throw error;
+  }
+}
+
+function unusableNotification(notification: IncomingNotification, cause: unknown): ProtocolError {
+  return new ProtocolError(
+    `The app-server sent a ${notification.method} notification this client could not use (${cause instanceof Error ? cause.message : String(cause)})`,
+    'invalidMessage',
+    jsonStart(notification),
+    { cause },
+  );
+}
