@@ -7,7 +7,7 @@ export type {
   RequestOptions,
 } from './session/codex.js';
 export { Thread } from './session/thread.js';
-export type { ThreadSettings } from './session/thread.js';
+export type { CompactOptions, ThreadSettings } from './session/thread.js';
 export { TurnHandle, TurnFailedError, StructuredOutputError } from './session/turn.js';
 export type { AsyncStream } from './session/broadcast.js';
 export { reduceTurn, initialTurnState, toTurnResult, finalResponseOf, turnIdOf } from './session/reducer.js';
@@ -38,6 +38,7 @@ export {
   RetryLimitExceededError,
   ServerBusyError,
   TransportClosedError,
+  TurnTimeoutError,
 } from './errors.js';
 export type { ProtocolErrorKind, TransportClosedDetails } from './errors.js';
 export { SDK_VERSION } from './version.js';

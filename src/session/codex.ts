@@ -24,16 +24,14 @@ import { planLaunch } from '../transport/launch.js';
 import { addSecret, redact } from '../transport/stderr-tail.js';
 import { StdioTransport } from '../transport/stdio.js';
 import { Broadcast, type AsyncStream } from './broadcast.js';
-import { toWireInput } from './inputs.js';
 import { Listeners } from './listeners.js';
 import { LoginFailedError, LoginRouter, type LoginHandle } from './login.js';
 import { toWireParams, type ThreadForkOptions, type ThreadResumeOptions, type ThreadStartOptions } from './options.js';
 import { ServerRequestDispatcher, type ServerRequestHandlers } from './server-requests.js';
 import { redactProtocolError, redactTurnError } from './redaction.js';
-import { Thread, type ThreadSession } from './thread.js';
+import { Thread, type ThreadSession, type TurnDefaults } from './thread.js';
 import { checkCodexOptions, checkSessionOptions } from './validate.js';
-import type { TurnControl } from './turn.js';
-import { TurnRouter } from './turn-router.js';
+import { TurnModel } from './turn-model.js';
 import { SDK_VERSION } from '../version.js';
 
 export interface CodexOptions {
@@ -72,6 +70,20 @@ export interface CodexOptions {
   readonly onServerRequest?: ServerRequestHandlers;
   /** How long a server-request handler may take before the safe answer is sent. Default 300000. */
   readonly serverRequestTimeoutMs?: number;
+  /** Default `timeoutMs` of every turn: the deadline of the whole turn, in ms. Default: none. */
+  readonly turnTimeoutMs?: number;
+  /**
+   * Default `stallTimeoutMs` of every turn: a turn that makes no progress but retry errors (the
+   * model provider unreachable) for this long ends with `TurnTimeoutError`. Default 300000;
+   * `Infinity` turns it off.
+   */
+  readonly stallTimeoutMs?: number;
+  /**
+   * After the SDK interrupts a turn (abort, deadline, stall), how long it waits for the server to
+   * confirm the stop before it settles anyway. The thread then counts as busy until the server
+   * says it is idle. Default 10000.
+   */
+  readonly interruptGraceMs?: number;
 }
 
 export interface CodexWarning {
@@ -113,12 +125,15 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_SERVER_REQUEST_TIMEOUT_MS = 300_000;
+const DEFAULT_STALL_TIMEOUT_MS = 300_000;
+const DEFAULT_INTERRUPT_GRACE_MS = 10_000;
 
 /** Everything a client owns besides its connection; built before the connection so its callbacks can reach it. */
 interface ClientParts {
   readonly listeners: Listeners<CodexEvents>;
   readonly subscribers: Set<Broadcast<Notification>>;
-  readonly router: TurnRouter;
+  readonly turns: TurnModel;
+  readonly turnDefaults: TurnDefaults;
   readonly logins: LoginRouter;
   /** Values kept out of errors, error events, warnings and stderr tails (shared with the transport). */
   readonly secrets: string[];
@@ -149,16 +164,12 @@ export class Codex implements AsyncDisposable {
     this.metadata = metadata;
     this.#parts = parts;
     this.serverVersion = parseServerVersion(metadata.userAgent);
-    const control: TurnControl = {
-      interrupt: async (threadId, turnId) => {
-        await this.request('turn/interrupt', { threadId, turnId });
-      },
-      steer: (threadId, turnId, input) => this.request('turn/steer', { threadId, expectedTurnId: turnId, input: toWireInput(input).input }),
-    };
     this.#session = {
       request: (method, params, options) => this.rawRequest(method, params ?? {}, options) as never,
-      router: parts.router,
-      control,
+      router: parts.turns.router,
+      trackers: parts.turns.trackers,
+      control: parts.turns.control,
+      defaults: parts.turnDefaults,
     };
   }
 
@@ -178,11 +189,20 @@ export class Codex implements AsyncDisposable {
     const parts: ClientParts = {
       listeners: new Listeners<CodexEvents>(),
       subscribers: new Set(),
-      router: new TurnRouter(),
+      turns: new TurnModel(
+        (method, params) => connection.request(method, params),
+        (_threadId, turnId) => dispatcher.endTurn(turnId),
+      ),
+      turnDefaults: {
+        turnTimeoutMs: options.turnTimeoutMs,
+        stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+        interruptGraceMs: options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS,
+      },
       logins: new LoginRouter(),
       secrets: launch.secrets,
     };
-    const { listeners, subscribers, router, logins, secrets } = parts;
+    const { listeners, subscribers, turns, logins, secrets } = parts;
+    const { router } = turns;
     if (options.onWarning !== undefined) listeners.on('warning', options.onWarning);
     const reportError = (unredacted: ProtocolError): void => {
       const error = redactProtocolError(unredacted, secrets);
@@ -190,7 +210,8 @@ export class Codex implements AsyncDisposable {
     };
     const dispatcher = new ServerRequestDispatcher({
       handlers: options.onServerRequest ?? {},
-      handlersForTurn: (turnId) => router.handlersForTurn(turnId),
+      handlersForTurn: (turnId, threadId) => router.handlersForTurn(turnId, threadId),
+      holdTurn: (turnId) => router.handle(turnId)?.hold(),
       handlersForThread: (threadId) => router.handlersForThread(threadId),
       timeoutMs: options.serverRequestTimeoutMs ?? DEFAULT_SERVER_REQUEST_TIMEOUT_MS,
       onError: reportError,
@@ -203,7 +224,8 @@ export class Codex implements AsyncDisposable {
         const notification = incoming as Notification;
         redactTurnError(notification, secrets);
         try {
-          router.route(notification);
+          turns.observe(notification);
+          dispatcher.observe(notification);
           if (notification.method === 'account/login/completed') logins.deliver(notification.params);
         } catch (cause) {
           // A notification whose params do not have the shape of its method. Thrown from here, it
@@ -216,7 +238,8 @@ export class Codex implements AsyncDisposable {
       onProtocolError: reportError,
       onServerRequest: (method, params, id) => dispatcher.handle(method, params, id),
       onClose: (error) => {
-        router.failAll(error);
+        turns.close(error);
+        dispatcher.close();
         logins.failAll(error);
         for (const subscriber of subscribers) subscriber.end();
         subscribers.clear();
@@ -390,7 +413,7 @@ export class Codex implements AsyncDisposable {
   }
 
   #threadFor(response: ThreadStartResponse | ThreadResumeResponse | ThreadForkResponse, handlers: ServerRequestHandlers | undefined): Thread {
-    if (handlers !== undefined) this.#parts.router.setThreadHandlers(response.thread.id, handlers);
+    if (handlers !== undefined) this.#parts.turns.router.setThreadHandlers(response.thread.id, handlers);
     return new Thread(this.#session, response);
   }
 

@@ -70,6 +70,9 @@ export function checkCodexOptions(options: CodexOptions): void {
   positive('requestTimeoutMs');
   positive('maxInFlightRequests');
   positive('maxMessageBytes');
+  positive('turnTimeoutMs');
+  positive('stallTimeoutMs');
+  positive('interruptGraceMs');
   for (const name of ['codexPath', 'codexHome', 'cwd'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
