@@ -93,11 +93,7 @@ export class Thread {
     const tracker = this.#session.trackers.get(this.id);
     const { previous, release } = tracker.lineUp();
     try {
-      await withDeadline(
-        previous.then(() => tracker.whenIdle(signal)),
-        deadline,
-        signal,
-      );
+      await withDeadline((stop) => previous.then(() => tracker.whenIdle(stop)), deadline, signal);
     } catch (error) {
       // Keep the order for turns queued behind this one.
       void previous.then(release);
@@ -180,11 +176,7 @@ export class Thread {
     const tracker = this.#session.trackers.get(this.id);
     const { previous, release } = tracker.lineUp();
     try {
-      await withDeadline(
-        previous.then(() => tracker.whenIdle(signal)),
-        undefined,
-        signal,
-      );
+      await withDeadline((stop) => previous.then(() => tracker.whenIdle(stop)), undefined, signal);
     } catch (error) {
       void previous.then(release);
       throw error;
@@ -194,7 +186,7 @@ export class Thread {
     try {
       await this.#session.request('thread/compact/start', { threadId: this.id });
       expected.sent();
-      handle = await withDeadline(expected.handle, undefined, signal);
+      handle = await withDeadline(() => expected.handle, undefined, signal);
     } catch (error) {
       expected.failed();
       release();
@@ -216,18 +208,21 @@ export class Thread {
   }
 }
 
-/** Settles like `work`, or rejects at the turn's deadline (`TurnTimeoutError`) or when `signal` fires (`AbortError`). */
+/**
+ * Settles like `work`, or rejects at the turn's deadline (`TurnTimeoutError`) or when `signal`
+ * fires (`AbortError`). `work` gets a signal that fires in both cases, so it can stop waiting.
+ */
 async function withDeadline<T>(
-  work: Promise<T>,
+  work: (stop: AbortSignal | undefined) => Promise<T>,
   deadline: { readonly at: number; readonly timeoutMs: number } | undefined,
   signal: AbortSignal | undefined,
 ): Promise<T> {
-  if (deadline === undefined && signal === undefined) return work;
+  if (deadline === undefined && signal === undefined) return work(undefined);
+  const stop = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   try {
     return await Promise.race([
-      work,
       new Promise<never>((_, reject) => {
         if (deadline !== undefined && Number.isFinite(deadline.at)) {
           const expire = (): void => reject(new TurnTimeoutError('deadline', deadline.timeoutMs, undefined));
@@ -239,9 +234,12 @@ async function withDeadline<T>(
           else signal.addEventListener('abort', onAbort, { once: true });
         }
       }),
+      work(stop.signal),
     ]);
   } finally {
     clearTimeout(timer);
     if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    // Whatever settled first, the work's own waits (a tracker's idle waiter) are released.
+    stop.abort();
   }
 }

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   AbortError,
@@ -10,6 +12,8 @@ import {
 } from '../../src/index.js';
 import { eventually, startFake, type FakeScript } from '../helpers/fake-server.js';
 import { settlement, sleep, within } from '../helpers/reliability.js';
+
+const PENDING_HANDLER_EXIT = fileURLToPath(new URL('../fixtures/pending-handler-exit.ts', import.meta.url));
 
 // What the real server cannot be made to do on cue: ignore turn/interrupt, never send
 // turn/started, withdraw a server request, ask before turn/start has answered, close a thread.
@@ -178,6 +182,20 @@ describe('reliability: server-request handlers are told when to stop', () => {
     await sleep(500);
     expect(errors).toEqual([]);
   });
+
+  it('a handler that never answers does not keep the process alive after close()', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', PENDING_HANDLER_EXIT], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      // Before the fix the deadline timer (300 s here) held the process until it fired.
+      expect(await within(exited, 20_000, 'the process exiting after close()')).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(output.trim()).toBe('closed');
+  }, 30_000);
 
   it('a server request that arrives before turn/start has answered reaches that turn’s own handler', async () => {
     const calls: string[] = [];
