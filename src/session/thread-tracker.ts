@@ -169,7 +169,8 @@ export class ThreadTracker {
       for (const started of this.#unclaimed) if (turnIdOfStarted(started) === this.#runningTurnId) this.#adopt(started);
       this.#unclaimed = [];
     }
-    if (maybeStarted) this.markUncertain();
+    // A turn seen starting meanwhile is the orphan (or another's): its turn/completed ends it.
+    if (maybeStarted && this.#runningTurnId === undefined) this.markUncertain();
     this.#wake();
   }
 

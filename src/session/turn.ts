@@ -3,7 +3,7 @@ import type { Notification } from '../generated/methods.js';
 import type { TurnError, TurnSteerResponse } from '../generated/protocol.js';
 import { Broadcast, type BroadcastReader } from './broadcast.js';
 import type { TurnInput } from './inputs.js';
-import { initialTurnState, reduceTurn, toTurnResult, type TurnResult, type TurnState } from './reducer.js';
+import { initialTurnState, reduceTurn, toTurnResult, turnIdOf, type TurnResult, type TurnState } from './reducer.js';
 
 /** The turn ended with `status: 'failed'`. `turn` is the result so far; `error` the server's error. */
 export class TurnFailedError extends CodexError {
@@ -183,7 +183,7 @@ export class TurnHandle implements AsyncIterable<Notification> {
     const state = reduceTurn(before, notification);
     this.#state = state;
     this.#events.push(notification);
-    if (this.#limits.stallTimeoutMs !== undefined) this.#progress(notification);
+    this.#progress(notification);
     // Hot path: most notifications (deltas) leave the state as it was, and then there is
     // nothing more to check. When it does change, it may have started or completed the turn.
     if (state === before) return;
@@ -218,6 +218,8 @@ export class TurnHandle implements AsyncIterable<Notification> {
       if (left <= 0) expire();
       else this.#timer(expire, left);
     }
+    // Retry errors may have come before the limits did (buffered while turn/start was in flight).
+    if (this.#retrying) this.#armStall();
   }
 
   /**
@@ -261,7 +263,7 @@ export class TurnHandle implements AsyncIterable<Notification> {
 
   /** Stall detection: retry errors start the clock, anything else of the turn stops it. */
   #progress(notification: Notification): void {
-    if (notification.method === 'error' && notification.params.willRetry) {
+    if (notification.method === 'error' && notification.params.willRetry && turnIdOf(notification) === this.id) {
       if (!this.#retrying) {
         this.#retrying = true;
         this.#armStall();

@@ -119,15 +119,15 @@ describe('turns the server starts', () => {
 
 describe('a turn/start answered too late', () => {
   it('keeps the thread busy until the server says the orphaned turn ended; the next turn gets its own id', async () => {
-    // The first turn/start answer is held 9 s, past the client's 5 s request deadline (generous:
+    // The first turn/start answer is held 15 s, past the client's 10 s request deadline (generous:
     // initialize has the same deadline, and a loaded machine can take seconds to start codex).
     await using env = await scripted({
-      codex: { requestTimeoutMs: 5_000, launchArgs: delayedAnswers({ 'turn/start': { ms: 9_000, times: 1 } }) },
+      codex: { requestTimeoutMs: 10_000, launchArgs: delayedAnswers({ 'turn/start': { ms: 15_000, times: 1 } }) },
     });
     const { codex, model } = env;
     model.enqueue(reply.hang({ after: [output.message('orphan answer')] }), reply.message('second answer'));
     const thread = await codex.threadStart();
-    const first = await within(settlement(thread.turn('first')), 15_000, 'the first turn()');
+    const first = await within(settlement(thread.turn('first')), 20_000, 'the first turn()');
     expect(first.error).toBeInstanceOf(RequestTimeoutError);
     await model.waitForRequests(1, { timeoutMs: 10_000 });
 
@@ -145,5 +145,5 @@ describe('a turn/start answered too late', () => {
     const read = await thread.read({ includeTurns: true });
     expect(read.thread.turns).toHaveLength(2);
     expect(read.thread.turns[1]!.id).toBe(turn.id);
-  }, 60_000);
+  }, 90_000);
 });

@@ -102,6 +102,23 @@ describe('reliability: a server that does not cooperate', () => {
     expect((await within(queued, 5_000, 'queued turn()')).error).toBeInstanceOf(TransportClosedError);
   });
 
+  it('the stall clock stops while a server-request handler of the turn is deciding', async () => {
+    const retry = { notify: { method: 'error', params: { threadId: 't', turnId: 'u1', willRetry: true, error: { message: 'Reconnecting... 1/5' } } } };
+    const ask = { request: { id: 3, method: 'item/tool/call', params: { threadId: 't', turnId: 'u1', callId: 'c', tool: 'slow', arguments: {} } } };
+    await using codex = await startFake(
+      {
+        'thread/start': [{ reply: THREAD }],
+        // Retry errors, then a question whose handler takes far longer than stallTimeoutMs.
+        'turn/start': [{ reply: { turn: turnObject('u1') } }, started('u1'), retry, ask, { sleep: 1_500 }, completed('u1')],
+      },
+      // The handler decides until its turn ends (its signal fires at turn/completed).
+      { onServerRequest: { 'item/tool/call': (_p, { signal }) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ contentItems: [], success: true }))) } },
+    );
+    const thread = await codex.threadStart();
+    const result = await within(thread.run('go', { stallTimeoutMs: 300 }), 10_000, 'run()');
+    expect(result.status).toBe('completed');
+  });
+
   it('interrupt() works without turn/started: it uses the id the server answered', async () => {
     await using codex = await startFake({
       'thread/start': [{ reply: THREAD }],
