@@ -19,7 +19,7 @@ export interface PendingStart {
  * Whether a thread is busy, and the line of `turn()` calls, is the thread tracker's job.
  */
 export class TurnRouter {
-  readonly #turns = new Map<string, { handle: TurnHandle; handlers: ServerRequestHandlers | undefined }>();
+  readonly #turns = new Map<string, { handle: TurnHandle; handlers: ServerRequestHandlers | undefined; also?: TurnHandle | undefined }>();
   readonly #pending = new Set<PendingStart>();
   readonly #threadHandlers = new Map<string, ServerRequestHandlers>();
 
@@ -29,7 +29,8 @@ export class TurnRouter {
     const entry = this.#turns.get(turnId);
     if (entry !== undefined) {
       entry.handle.deliver(notification);
-      if (entry.handle.done) this.#forget(entry.handle);
+      entry.also?.deliver(notification);
+      if (entry.handle.done && (entry.also?.done ?? true)) this.#forget(entry.handle);
       return;
     }
     if (this.#pending.size === 0) return;
@@ -58,7 +59,10 @@ export class TurnRouter {
       if (turnIdOf(notification) === handle.id) handle.deliver(notification);
     }
     if (handle.done) return;
-    this.#turns.set(handle.id, { handle, handlers: pending.handlers });
+    // The server folded this input into a turn already handed out as started elsewhere: both
+    // handles follow it.
+    const adopted = this.#turns.get(handle.id)?.handle;
+    this.#turns.set(handle.id, { handle, handlers: pending.handlers, also: adopted });
   }
 
   /** Routes a turn this client did not start (its tracker saw it start) to `handle`. */
