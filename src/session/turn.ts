@@ -161,14 +161,20 @@ export class TurnHandle implements AsyncIterable<Notification> {
     } catch (error) {
       // The turn may have finished while the request was in flight: then there is nothing to do.
       if (this.done) return;
-      // Sent in the instant between the answer to turn/start and the turn's start, the server
-      // knows no active turn yet: try once more when it has started.
+      // Sent between the answer to turn/start and the turn's start (slow on a loaded machine),
+      // the server knows no active turn yet: try again once it has started, or every second.
       if (!(error instanceof InvalidRequestError) || this.#state.turn !== undefined) throw error;
-      await Promise.race([this.#started, this.#done, delay(1_000)]);
-      if (this.done) return;
-      await this.#control.interrupt(this.threadId, this.id).catch((again: unknown) => {
-        if (!this.done) throw again;
-      });
+      for (let attempt = 0; ; attempt++) {
+        await Promise.race([this.#started, this.#done, delay(1_000)]);
+        if (this.done) return;
+        try {
+          await this.#control.interrupt(this.threadId, this.id);
+          return;
+        } catch (again) {
+          if (this.done) return;
+          if (!(again instanceof InvalidRequestError) || this.#state.turn !== undefined || attempt >= 30) throw again;
+        }
+      }
     }
   }
 
