@@ -1,3 +1,5 @@
+import type { TurnResult } from './session/reducer.js';
+
 /**
  * The SDK's error tree. Every error the SDK throws is a `CodexError`; each subclass stands for one
  * failure a caller may want to handle differently.
@@ -362,5 +364,31 @@ export class ThreadNotResumableError extends InvalidRequestError {
       cause.data,
       cause.method,
     );
+  }
+}
+
+/**
+ * A turn passed its deadline (`timeoutMs`, `turnTimeoutMs`) or stalled (`stallTimeoutMs`: nothing
+ * but retry errors for that long). The SDK interrupted it; `turn` is its result so far (undefined
+ * if it never started). The thread stays usable.
+ */
+export class TurnTimeoutError extends CodexError {
+  /** What the turn had produced when it stopped (or when the SDK stopped waiting for it). */
+  readonly turn: TurnResult | undefined;
+
+  constructor(
+    /** `deadline`: the turn's whole-turn deadline passed; `stalled`: only retry errors for `timeoutMs`. */
+    readonly reason: 'deadline' | 'stalled',
+    readonly timeoutMs: number,
+    turn: TurnResult | undefined,
+    /** The turn's id, when the server had answered `turn/start`. */
+    readonly turnId?: string,
+  ) {
+    super(
+      reason === 'deadline'
+        ? `Turn ${turnId ?? '(not started)'} did not finish within ${timeoutMs} ms`
+        : `Turn ${turnId ?? '(not started)'} made no progress but retry errors for ${timeoutMs} ms (model provider unreachable?)`,
+    );
+    this.turn = turn;
   }
 }

@@ -12,7 +12,7 @@ export type { CodexConnectOptions } from './session/connect.js';
 export type { SignedTokenOptions } from './transport/auth.js';
 export type { WebSocketTlsOptions } from './transport/websocket.js';
 export { Thread } from './session/thread.js';
-export type { ThreadSettings } from './session/thread.js';
+export type { CompactOptions, ThreadSettings } from './session/thread.js';
 export { TurnHandle, TurnFailedError, StructuredOutputError } from './session/turn.js';
 export type { AsyncStream } from './session/broadcast.js';
 export { reduceTurn, initialTurnState, toTurnResult, finalResponseOf, turnIdOf } from './session/reducer.js';
@@ -48,6 +48,7 @@ export {
   StreamConsumedError,
   ThreadNotResumableError,
   TransportClosedError,
+  TurnTimeoutError,
 } from './errors.js';
 export type { ProtocolErrorKind, TransportClosedDetails } from './errors.js';
 export { SDK_VERSION } from './version.js';

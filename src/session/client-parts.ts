@@ -13,7 +13,8 @@ import { Listeners } from './listeners.js';
 import { LoginRouter } from './login.js';
 import { redactProtocolError, redactTurnError } from './redaction.js';
 import { ServerRequestDispatcher } from './server-requests.js';
-import { TurnRouter } from './turn-router.js';
+import type { TurnDefaults } from './thread.js';
+import { TurnModel } from './turn-model.js';
 
 // The session half of a client, whatever carries it: a spawned child's stdio (`Codex.start()`)
 // or a WebSocket to a running server (`Codex.connect()`). Routing, server requests, the
@@ -23,12 +24,15 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 export const DEFAULT_MAX_IN_FLIGHT = 64;
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SERVER_REQUEST_TIMEOUT_MS = 300_000;
+export const DEFAULT_STALL_TIMEOUT_MS = 300_000;
+export const DEFAULT_INTERRUPT_GRACE_MS = 10_000;
 
 /** Everything a client owns besides its connection; built before the connection so its callbacks can reach it. */
 export interface ClientParts {
   readonly listeners: Listeners<CodexEvents>;
   readonly subscribers: Set<Broadcast<Notification>>;
-  readonly router: TurnRouter;
+  readonly turns: TurnModel;
+  readonly turnDefaults: TurnDefaults;
   readonly logins: LoginRouter;
   /** Values kept out of errors, error events, warnings and stderr tails (shared with the transport). */
   readonly secrets: string[];
@@ -48,11 +52,20 @@ export async function openSession(transport: MessageTransport, options: CodexSes
   const parts: ClientParts = {
     listeners: new Listeners<CodexEvents>(),
     subscribers: new Set(),
-    router: new TurnRouter(),
+    turns: new TurnModel(
+      (method, params) => connection.request(method, params),
+      (_threadId, turnId) => dispatcher.endTurn(turnId),
+    ),
+    turnDefaults: {
+      turnTimeoutMs: options.turnTimeoutMs,
+      stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+      interruptGraceMs: options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS,
+    },
     logins: new LoginRouter(),
     secrets,
   };
-  const { listeners, subscribers, router, logins } = parts;
+  const { listeners, subscribers, turns, logins } = parts;
+  const { router } = turns;
   if (options.onWarning !== undefined) listeners.on('warning', options.onWarning);
   const reportError = (unredacted: ProtocolError): void => {
     const error = redactProtocolError(unredacted, secrets);
@@ -60,7 +73,8 @@ export async function openSession(transport: MessageTransport, options: CodexSes
   };
   const dispatcher = new ServerRequestDispatcher({
     handlers: options.onServerRequest ?? {},
-    handlersForTurn: (turnId) => router.handlersForTurn(turnId),
+    handlersForTurn: (turnId, threadId) => router.handlersForTurn(turnId, threadId),
+    holdTurn: (turnId) => router.handle(turnId)?.hold(),
     handlersForThread: (threadId) => router.handlersForThread(threadId),
     timeoutMs: options.serverRequestTimeoutMs ?? DEFAULT_SERVER_REQUEST_TIMEOUT_MS,
     onError: reportError,
@@ -73,7 +87,8 @@ export async function openSession(transport: MessageTransport, options: CodexSes
       const notification = incoming as Notification;
       redactTurnError(notification, secrets);
       try {
-        router.route(notification);
+        turns.observe(notification);
+        dispatcher.observe(notification);
         if (notification.method === 'account/login/completed') logins.deliver(notification.params);
       } catch (cause) {
         // A notification whose params do not have the shape of its method. Thrown from here, it
@@ -86,7 +101,8 @@ export async function openSession(transport: MessageTransport, options: CodexSes
     onProtocolError: reportError,
     onServerRequest: (method, params, id) => dispatcher.handle(method, params, id),
     onClose: (error: TransportClosedError) => {
-      router.failAll(error);
+      turns.close(error);
+      dispatcher.close();
       logins.failAll(error);
       for (const subscriber of subscribers) subscriber.end();
       subscribers.clear();

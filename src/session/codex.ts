@@ -25,14 +25,12 @@ import type { MessageTransport } from '../transport/transport.js';
 import { Broadcast, type AsyncStream } from './broadcast.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, openSession, type ClientParts, type OpenedSession } from './client-parts.js';
 import { openRemoteTransport, type CodexConnectOptions } from './connect.js';
-import { toSteerInput } from './inputs.js';
 import { LoginFailedError, type LoginHandle } from './login.js';
 import { toWireParams, type ThreadForkOptions, type ThreadResumeOptions, type ThreadStartOptions } from './options.js';
 import type { ServerRequestHandlers } from './server-requests.js';
 import { explainResumeFailure } from './resume.js';
 import { Thread, type ThreadSession } from './thread.js';
 import { checkBoolean, checkCodexOptions, checkListener, checkObject, checkSessionOptions } from './validate.js';
-import type { TurnControl } from './turn.js';
 
 /** How `Codex.start()` spawns the app-server. */
 export interface CodexSpawnOptions {
@@ -81,6 +79,20 @@ export interface CodexSessionOptions {
   readonly onServerRequest?: ServerRequestHandlers;
   /** How long a server-request handler may take before the safe answer is sent. Default 300000. */
   readonly serverRequestTimeoutMs?: number;
+  /** Default `timeoutMs` of every turn: the deadline of the whole turn, in ms. Default: none. */
+  readonly turnTimeoutMs?: number;
+  /**
+   * Default `stallTimeoutMs` of every turn: a turn that makes no progress but retry errors (the
+   * model provider unreachable) for this long ends with `TurnTimeoutError`. Default 300000;
+   * `Infinity` turns it off.
+   */
+  readonly stallTimeoutMs?: number;
+  /**
+   * After the SDK interrupts a turn (abort, deadline, stall), how long it waits for the server to
+   * confirm the stop before it settles anyway. The thread then counts as busy until the server
+   * says it is idle. Default 10000.
+   */
+  readonly interruptGraceMs?: number;
 }
 
 export interface CodexOptions extends CodexSpawnOptions, CodexSessionOptions {}
@@ -150,16 +162,12 @@ export class Codex implements AsyncDisposable {
     this.metadata = metadata;
     this.#parts = parts;
     this.serverVersion = parseServerVersion(metadata.userAgent);
-    const control: TurnControl = {
-      interrupt: async (threadId, turnId) => {
-        await this.request('turn/interrupt', { threadId, turnId });
-      },
-      steer: async (threadId, turnId, input) => this.request('turn/steer', { threadId, expectedTurnId: turnId, input: toSteerInput(input) }),
-    };
     this.#session = {
       request: (method, params, options) => this.rawRequest(method, params ?? {}, options) as never,
-      router: parts.router,
-      control,
+      router: parts.turns.router,
+      trackers: parts.turns.trackers,
+      control: parts.turns.control,
+      defaults: parts.turnDefaults,
     };
   }
 
@@ -357,7 +365,7 @@ export class Codex implements AsyncDisposable {
   }
 
   #threadFor(response: ThreadStartResponse | ThreadResumeResponse | ThreadForkResponse, handlers: ServerRequestHandlers | undefined): Thread {
-    if (handlers !== undefined) this.#parts.router.setThreadHandlers(response.thread.id, handlers);
+    if (handlers !== undefined) this.#parts.turns.router.setThreadHandlers(response.thread.id, handlers);
     return new Thread(this.#session, response);
   }
 

@@ -27,21 +27,39 @@ interface SessionOptions {
   readonly onServerRequest?: ServerRequestHandlers;
   /** Aborts the call (and, for a turn, interrupts it). */
   readonly signal?: AbortSignal;
-  /** Deadline of the request itself, in ms (not of the turn). */
+}
+
+interface RequestDeadline {
+  /** Deadline of the request, in ms. Default: the client's `requestTimeoutMs`. */
   readonly timeoutMs?: number;
 }
 
-export type ThreadStartOptions = ThreadStartParams & SessionOptions;
-export type ThreadResumeOptions = Omit<ThreadResumeParams, 'threadId'> & SessionOptions;
-export type ThreadForkOptions = Omit<ThreadForkParams, 'threadId'> & SessionOptions;
+export type ThreadStartOptions = ThreadStartParams & SessionOptions & RequestDeadline;
+export type ThreadResumeOptions = Omit<ThreadResumeParams, 'threadId'> & SessionOptions & RequestDeadline;
+export type ThreadForkOptions = Omit<ThreadForkParams, 'threadId'> & SessionOptions & RequestDeadline;
 
 export type TurnOptions = Omit<TurnStartParams, 'threadId' | 'input' | 'toolOutput'> &
   SessionOptions & {
     /** Sandbox by its `SandboxMode` name, sent as the turn's `sandboxPolicy` (which wins if also given). */
     readonly sandbox?: SandboxMode;
+    /**
+     * Deadline of the WHOLE turn in ms, from the `turn()` / `run()` call (waiting for earlier turns
+     * included) to `turn/completed`. Past it the turn is interrupted and ends with
+     * `TurnTimeoutError` (carrying the result so far); the thread stays usable. Default: the
+     * client's `turnTimeoutMs` (none). The `turn/start` request itself has the client's
+     * `requestTimeoutMs`.
+     */
+    readonly timeoutMs?: number;
+    /**
+     * Ends the turn with `TurnTimeoutError` (reason `stalled`) when it makes no progress but retry
+     * errors (`error` with `willRetry: true`, e.g. the model provider is unreachable) for this
+     * many ms. Time a server-request handler spends does not count. Default: the client's
+     * `stallTimeoutMs` (300000); `Infinity` turns it off.
+     */
+    readonly stallTimeoutMs?: number;
   };
 
-const SESSION_KEYS = ['approvalMode', 'onServerRequest', 'signal', 'timeoutMs', 'sandbox'] as const;
+const SESSION_KEYS = ['approvalMode', 'onServerRequest', 'signal', 'timeoutMs', 'stallTimeoutMs', 'sandbox'] as const;
 
 // Maps, not object literals: a lookup by an inherited name (`'constructor'`, `'__proto__'`,
 // `'toString'`) must find nothing, not a prototype member that slips past the check.

@@ -10,7 +10,11 @@ export interface ServerRequestContext<M extends ServerRequestMethod = ServerRequ
   readonly threadId: string | undefined;
   /** The turn the request is about, when its params name one. */
   readonly turnId: string | undefined;
-  /** Fires when the handler's deadline passes; the safe answer has then been sent. */
+  /**
+   * Fires when the answer no longer matters: the handler's deadline passed (the safe answer was
+   * sent), the server withdrew the request (`serverRequest/resolved`, e.g. another client
+   * answered first), the request's turn ended or was interrupted, or the client closed.
+   */
   readonly signal: AbortSignal;
 }
 
@@ -56,21 +60,33 @@ export function safeAnswer(method: string, params: unknown): unknown {
 export interface DispatcherOptions {
   /** Handlers given to `Codex.start`. */
   readonly handlers: ServerRequestHandlers;
-  /** Per-turn overrides, looked up by the turn id in the params. */
-  readonly handlersForTurn: (turnId: string) => ServerRequestHandlers | undefined;
+  /** Per-turn overrides, looked up by the turn id in the params (and its thread, for a turn still starting). */
+  readonly handlersForTurn: (turnId: string, threadId: string | undefined) => ServerRequestHandlers | undefined;
   /** Per-thread overrides, looked up by the thread id in the params. */
   readonly handlersForThread: (threadId: string) => ServerRequestHandlers | undefined;
+  /** Tells the turn a handler of its runs (its stall clock pauses); returns the release. */
+  readonly holdTurn?: (turnId: string) => (() => void) | undefined;
   readonly timeoutMs: number;
   readonly onError: (error: ProtocolError) => void;
 }
 
+/** A handler still running. */
+interface Running {
+  readonly controller: AbortController;
+  readonly turnId: string | undefined;
+}
+
 /**
- * Routes each server request to its handler (the turn's, else the client's), enforces the
- * handler's deadline, and falls back to the safe answer when a handler throws or is late.
- * Handlers run concurrently with message reading: a slow one never blocks other messages.
+ * Routes each server request to its handler (the turn's, else the thread's, else the client's),
+ * enforces the handler's deadline, and falls back to the safe answer when a handler throws or is
+ * late. Handlers run concurrently with message reading: a slow one never blocks other messages.
+ * A handler's `signal` fires when its answer can no longer matter: the deadline passed, the server
+ * withdrew the request (`serverRequest/resolved`), its turn ended, or the client closed.
  */
 export class ServerRequestDispatcher {
   readonly #options: DispatcherOptions;
+  readonly #running = new Map<string | number, Running>();
+  #closed = false;
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
@@ -79,7 +95,7 @@ export class ServerRequestDispatcher {
   async handle(method: string, params: unknown, requestId: string | number): Promise<unknown> {
     const ids = idsOf(params);
     const handler = this.#handlerFor(method, ids.threadId, ids.turnId);
-    if (handler === undefined) return safeAnswer(method, params);
+    if (handler === undefined || this.#closed) return safeAnswer(method, params);
     const controller = new AbortController();
     const context: ServerRequestContext = {
       method: method as ServerRequestMethod,
@@ -88,42 +104,88 @@ export class ServerRequestDispatcher {
       turnId: ids.turnId,
       signal: controller.signal,
     };
+    const running: Running = { controller, turnId: ids.turnId };
+    this.#running.set(requestId, running);
+    const unhold = ids.turnId === undefined ? undefined : this.#options.holdTurn?.(ids.turnId);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        controller.abort(new Error(`deadline of ${this.#options.timeoutMs} ms passed`));
+        // Rejected first, so the race reports the missed deadline rather than a cancellation.
         reject(new Error(`did not answer within ${this.#options.timeoutMs} ms`));
+        controller.abort(new Error(`deadline of ${this.#options.timeoutMs} ms passed`));
       }, this.#options.timeoutMs);
+      // A handler that never answers must not keep the process alive.
+      timer.unref();
     });
+    // Withdrawn, turn over or client closed: the answer no longer matters, stop waiting for it.
+    const cancelled = new Promise<typeof CANCELLED>((resolve) => {
+      if (controller.signal.aborted) resolve(CANCELLED);
+      controller.signal.addEventListener('abort', () => resolve(CANCELLED), { once: true });
+    });
+    let answer: unknown;
     try {
-      const answer = await Promise.race([
+      answer = await Promise.race([
         Promise.resolve().then(() => (handler as (p: unknown, c: ServerRequestContext) => unknown)(params, context)),
         deadline,
+        cancelled,
       ]);
-      return answer === undefined ? safeAnswer(method, params) : answer;
     } catch (error) {
-      this.#options.onError(
-        new ProtocolError(
-          `The ${method} handler failed (${error instanceof Error ? error.message : String(error)}); sent the safe answer instead`,
-          'handlerFailed',
-          undefined,
-          { cause: error },
-        ),
-      );
-      return safeAnswer(method, params);
+      // Thrown, or past its deadline. (Withdrawn, turn over or closed settles as CANCELLED above.)
+      if (!this.#closed) {
+        this.#options.onError(
+          new ProtocolError(
+            `The ${method} handler failed (${error instanceof Error ? error.message : String(error)}); sent the safe answer instead`,
+            'handlerFailed',
+            undefined,
+            { cause: error },
+          ),
+        );
+      }
     } finally {
       clearTimeout(timer);
+      unhold?.();
+      if (this.#running.get(requestId) === running) this.#running.delete(requestId);
     }
+    return answer === undefined || answer === CANCELLED ? safeAnswer(method, params) : answer;
+  }
+
+  /** Server notifications that end pending requests: `serverRequest/resolved`, `turn/completed`. */
+  observe(notification: { readonly method: string; readonly params?: unknown }): void {
+    if (this.#running.size === 0) return;
+    if (notification.method === 'serverRequest/resolved') {
+      const { requestId } = (notification.params ?? {}) as { requestId?: unknown };
+      if (typeof requestId === 'string' || typeof requestId === 'number') {
+        this.#running.get(requestId)?.controller.abort(new Error('the server withdrew the request (serverRequest/resolved)'));
+      }
+    } else if (notification.method === 'turn/completed') {
+      const turn = (notification.params as { turn?: { id?: unknown } } | undefined)?.turn;
+      if (typeof turn?.id === 'string') this.endTurn(turn.id);
+    }
+  }
+
+  /** The turn ended (or the SDK stopped waiting for it): its handlers' signals fire. */
+  endTurn(turnId: string): void {
+    for (const running of this.#running.values()) {
+      if (running.turnId === turnId) running.controller.abort(new Error(`turn ${turnId} ended`));
+    }
+  }
+
+  /** The client closed: every handler's signal fires, no deadline outlives the client, nothing more is reported. */
+  close(): void {
+    this.#closed = true;
+    for (const running of this.#running.values()) running.controller.abort(new Error('the client closed'));
   }
 
   /** The turn's handler, else the thread's, else the client's. */
   #handlerFor(method: string, threadId: string | undefined, turnId: string | undefined): unknown {
     const key = method as ServerRequestMethod;
-    const forTurn = turnId === undefined ? undefined : this.#options.handlersForTurn(turnId)?.[key];
+    const forTurn = turnId === undefined ? undefined : this.#options.handlersForTurn(turnId, threadId)?.[key];
     const forThread = threadId === undefined ? undefined : this.#options.handlersForThread(threadId)?.[key];
     return forTurn ?? forThread ?? this.#options.handlers[key];
   }
 }
+
+const CANCELLED: unique symbol = Symbol('cancelled');
 
 function idsOf(params: unknown): { threadId: string | undefined; turnId: string | undefined } {
   if (typeof params !== 'object' || params === null) return { threadId: undefined, turnId: undefined };

@@ -8,21 +8,20 @@ import type { TurnHandle } from './turn.js';
 export interface PendingStart {
   readonly threadId: string;
   readonly buffered: Notification[];
+  /** The starting turn's own server-request handlers: requests can come before its id is known. */
+  readonly handlers: ServerRequestHandlers | undefined;
 }
 
 /**
  * Sends each turn-scoped notification to the handle of its turn. While a `turn/start` is in
  * flight, that thread's notifications for not-yet-known turns are buffered: the server answers
  * `turn/start` before `turn/started`, and events can arrive before the handle exists.
+ * Whether a thread is busy, and the line of `turn()` calls, is the thread tracker's job.
  */
 export class TurnRouter {
-  readonly #turns = new Map<string, { handle: TurnHandle; handlers: ServerRequestHandlers | undefined }>();
+  readonly #turns = new Map<string, { handle: TurnHandle; handlers: ServerRequestHandlers | undefined; also?: TurnHandle | undefined }>();
   readonly #pending = new Set<PendingStart>();
-  /** The running turn of each thread started through this client, for serializing turns. */
-  readonly #running = new Map<string, TurnHandle>();
   readonly #threadHandlers = new Map<string, ServerRequestHandlers>();
-  /** The last turn queued on each thread, by any `Thread` object: `turn()` calls line up here. */
-  readonly #queues = new Map<string, Promise<void>>();
 
   route(notification: Notification): void {
     const turnId = turnIdOf(notification);
@@ -30,7 +29,8 @@ export class TurnRouter {
     const entry = this.#turns.get(turnId);
     if (entry !== undefined) {
       entry.handle.deliver(notification);
-      if (entry.handle.done) this.#forget(entry.handle);
+      entry.also?.deliver(notification);
+      if (entry.handle.done && (entry.also?.done ?? true)) this.#forget(entry.handle);
       return;
     }
     if (this.#pending.size === 0) return;
@@ -40,26 +40,9 @@ export class TurnRouter {
     }
   }
 
-  /**
-   * Takes a place in the thread's line of `turn()` calls. `previous` settles when the call ahead
-   * may go on; call `release` once this call's turn is done (or was never started). Shared by
-   * every `Thread` object of the thread, so two objects for one thread id cannot both start.
-   */
-  lineUp(threadId: string): { previous: Promise<void>; release: () => void } {
-    const previous = this.#queues.get(threadId) ?? Promise.resolve();
-    let settle!: () => void;
-    const mine = new Promise<void>((resolve) => (settle = resolve));
-    this.#queues.set(threadId, mine);
-    const release = (): void => {
-      settle();
-      if (this.#queues.get(threadId) === mine) this.#queues.delete(threadId);
-    };
-    return { previous, release };
-  }
-
   /** Call right before writing `turn/start`. */
-  beginStart(threadId: string): PendingStart {
-    const pending: PendingStart = { threadId, buffered: [] };
+  beginStart(threadId: string, handlers: ServerRequestHandlers | undefined): PendingStart {
+    const pending: PendingStart = { threadId, buffered: [], handlers };
     this.#pending.add(pending);
     return pending;
   }
@@ -70,23 +53,43 @@ export class TurnRouter {
   }
 
   /** `turn/start` answered: hand the buffered events of `handle`'s turn to it, then route live. */
-  completeStart(pending: PendingStart, handle: TurnHandle, handlers: ServerRequestHandlers | undefined): void {
+  completeStart(pending: PendingStart, handle: TurnHandle): void {
     this.#pending.delete(pending);
     for (const notification of pending.buffered) {
       if (turnIdOf(notification) === handle.id) handle.deliver(notification);
     }
     if (handle.done) return;
-    this.#turns.set(handle.id, { handle, handlers });
-    this.#running.set(handle.threadId, handle);
+    // The server folded this input into a turn already handed out as started elsewhere: both
+    // handles follow it.
+    const adopted = this.#turns.get(handle.id)?.handle;
+    this.#turns.set(handle.id, { handle, handlers: pending.handlers, also: adopted });
   }
 
-  /** The thread's running turn, if this client started one. */
-  activeTurn(threadId: string): TurnHandle | undefined {
-    return this.#running.get(threadId);
+  /** Routes a turn this client did not start (its tracker saw it start) to `handle`. */
+  adopt(handle: TurnHandle): void {
+    if (!this.#turns.has(handle.id)) this.#turns.set(handle.id, { handle, handlers: undefined });
   }
 
-  handlersForTurn(turnId: string): ServerRequestHandlers | undefined {
-    return this.#turns.get(turnId)?.handlers;
+  /** True when notifications of this turn already go to a handle. */
+  isRouted(turnId: string): boolean {
+    return this.#turns.has(turnId);
+  }
+
+  /** The handle of a turn still routed. */
+  handle(turnId: string): TurnHandle | undefined {
+    return this.#turns.get(turnId)?.handle;
+  }
+
+  /**
+   * The handlers of the turn a server request names. A request can arrive before `turn/start`
+   * has answered (the id is not known yet): then it belongs to the turn starting on its thread.
+   */
+  handlersForTurn(turnId: string, threadId: string | undefined): ServerRequestHandlers | undefined {
+    const entry = this.#turns.get(turnId);
+    if (entry !== undefined) return entry.handlers;
+    if (threadId === undefined) return undefined;
+    for (const pending of this.#pending) if (pending.threadId === threadId) return pending.handlers;
+    return undefined;
   }
 
   handlersForThread(threadId: string): ServerRequestHandlers | undefined {
@@ -98,17 +101,16 @@ export class TurnRouter {
     else this.#threadHandlers.set(threadId, handlers);
   }
 
-  /** The connection ended: every running turn fails with `error`. */
+  /** The connection ended: every running turn fails with `error`; nothing is kept. */
   failAll(error: TransportClosedError): void {
     for (const { handle } of this.#turns.values()) handle.fail(error);
     this.#turns.clear();
-    this.#running.clear();
     this.#pending.clear();
+    this.#threadHandlers.clear();
   }
 
   /** A finished turn is no longer routed to; nothing here keeps it alive. */
   #forget(handle: TurnHandle): void {
     this.#turns.delete(handle.id);
-    if (this.#running.get(handle.threadId) === handle) this.#running.delete(handle.threadId);
   }
 }

@@ -1,11 +1,11 @@
-import { AbortError, brand, CodexError, StreamConsumedError, TransportClosedError } from '../errors.js';
+import { AbortError, brand, CodexError, InvalidRequestError, StreamConsumedError, TransportClosedError, TurnTimeoutError } from '../errors.js';
 import type { Notification } from '../generated/methods.js';
 import type { TurnError, TurnSteerResponse } from '../generated/protocol.js';
 import { Broadcast } from './broadcast.js';
 import { DeltaTextIterator } from './text-stream.js';
 import { checkObject, checkString } from './validate.js';
 import type { SteerInput, TurnInput } from './inputs.js';
-import { initialTurnState, reduceTurn, toTurnResult, type TurnResult, type TurnState } from './reducer.js';
+import { initialTurnState, reduceTurn, toTurnResult, turnIdOf, type TurnResult, type TurnState } from './reducer.js';
 
 /** The turn ended with `status: 'failed'`. `turn` is the result so far; `error` the server's error. */
 export class TurnFailedError extends CodexError {
@@ -45,6 +45,18 @@ export class StructuredOutputError extends CodexError {
 export interface TurnControl {
   interrupt(threadId: string, turnId: string): Promise<void>;
   steer(threadId: string, turnId: string, input: TurnInput): Promise<TurnSteerResponse>;
+  /** The SDK stopped waiting for a turn the server did not stop: release what waits on it. */
+  abandoned?(threadId: string, turnId: string): void;
+}
+
+/** Bounds of a turn's life; see `TurnOptions`. */
+export interface TurnLimits {
+  /** The deadline of the whole turn, as a `performance.now()` time, and the `timeoutMs` it came from. */
+  readonly deadline?: { readonly at: number; readonly timeoutMs: number } | undefined;
+  /** Nothing but retry errors for this long ends the turn (`TurnTimeoutError`, reason `stalled`). */
+  readonly stallTimeoutMs?: number | undefined;
+  /** How long an interrupt the SDK sent (abort, deadline) may take before it stops waiting. */
+  readonly interruptGraceMs: number;
 }
 
 /**
@@ -63,14 +75,24 @@ export class TurnHandle implements AsyncIterable<Notification> {
   #state: TurnState;
   readonly #done: Promise<void>;
   #settleDone!: () => void;
-  /** Settles at `turn/started`: the server refuses to interrupt a turn before it has started. */
+  /** Settles at `turn/started`. */
   readonly #started: Promise<void>;
   #settleStarted!: () => void;
   #closedError: TransportClosedError | undefined;
-  #abort: AbortError | undefined;
+  /** Why the SDK stopped the turn (the caller's abort, the deadline, a stall); what run() throws. */
+  #stopError: CodexError | undefined;
+  /** The server never confirmed the stop within the grace period: the SDK stopped waiting. */
+  #abandoned = false;
   #result: Promise<TurnResult> | undefined;
+  #limits: TurnLimits = { interruptGraceMs: 10_000 };
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #stallTimer: NodeJS.Timeout | undefined;
+  /** Retry errors seen since the last real progress: the stall clock runs. */
+  #retrying = false;
+  /** Server requests of this turn waiting for a handler: the stall clock is paused. */
+  #holds = 0;
 
-  /** @internal Created by `Thread.turn()`. */
+  /** @internal Created by `Thread.turn()` and by a thread's tracker. */
   constructor(threadId: string, turnId: string, control: TurnControl, parseOutput: boolean) {
     this.threadId = threadId;
     this.id = turnId;
@@ -83,6 +105,7 @@ export class TurnHandle implements AsyncIterable<Notification> {
     this.#started = new Promise((resolve) => {
       this.#settleStarted = resolve;
     });
+    void this.#done.then(() => this.#clearTimers());
   }
 
   /** The turn folded so far (`reduceTurn` over every notification of this turn). */
@@ -90,9 +113,12 @@ export class TurnHandle implements AsyncIterable<Notification> {
     return this.#state;
   }
 
-  /** True once `turn/completed` arrived or the connection ended. */
+  /**
+   * True once `turn/completed` arrived, the connection ended, or the SDK stopped waiting for a
+   * turn the server would not stop (see `interruptGraceMs`).
+   */
   get done(): boolean {
-    return this.#state.completed || this.#closedError !== undefined;
+    return this.#state.completed || this.#closedError !== undefined || this.#abandoned;
   }
 
   /** Resolves when the turn has ended, however it ended. Never rejects. */
@@ -123,8 +149,10 @@ export class TurnHandle implements AsyncIterable<Notification> {
 
   /**
    * Waits for the turn to end and returns its result. Rejects with `TurnFailedError` if it failed,
-   * `AbortError` if its signal fired (once the turn has stopped), `TransportClosedError` if the
-   * server went away. Iterate before or alongside `run()`, not after: it consumes the stream.
+   * `AbortError` if its signal fired, `TurnTimeoutError` past its deadline or when it stalled
+   * (once the turn has stopped, or after `interruptGraceMs` if the server does not stop it), and
+   * `TransportClosedError` if the server went away. Iterate before or alongside `run()`, not
+   * after: it consumes the stream.
    */
   run<Parsed = unknown>(): Promise<TurnResult<Parsed>> {
     if (this.#result === undefined) {
@@ -136,17 +164,30 @@ export class TurnHandle implements AsyncIterable<Notification> {
   }
 
   /**
-   * Asks the server to stop the turn; the stream then ends with `status: 'interrupted'`.
-   * Called before the server has started the turn, it waits for `turn/started` first.
+   * Asks the server to stop the turn; the stream then ends with `status: 'interrupted'`. Does
+   * not need the turn's `turn/started`: the server's id for the turn is enough.
    */
   async interrupt(): Promise<void> {
-    await Promise.race([this.#started, this.#done]);
     if (this.done) return;
     try {
       await this.#control.interrupt(this.threadId, this.id);
     } catch (error) {
       // The turn may have finished while the request was in flight: then there is nothing to do.
-      if (!this.done) throw error;
+      if (this.done) return;
+      // Sent between the answer to turn/start and the turn's start (slow on a loaded machine),
+      // the server knows no active turn yet: try again once it has started, or every second.
+      if (!(error instanceof InvalidRequestError) || this.#state.turn !== undefined) throw error;
+      for (let attempt = 0; ; attempt++) {
+        await Promise.race([this.#started, this.#done, delay(1_000)]);
+        if (this.done) return;
+        try {
+          await this.#control.interrupt(this.threadId, this.id);
+          return;
+        } catch (again) {
+          if (this.done) return;
+          if (!(again instanceof InvalidRequestError) || this.#state.turn !== undefined || attempt >= 30) throw again;
+        }
+      }
     }
   }
 
@@ -161,6 +202,7 @@ export class TurnHandle implements AsyncIterable<Notification> {
     const state = reduceTurn(before, notification);
     this.#state = state;
     this.#events.push(notification);
+    this.#progress(notification);
     // Hot path: most notifications (deltas) leave the state as it was, and then there is
     // nothing more to check. When it does change, it may have started or completed the turn.
     if (state === before) return;
@@ -172,7 +214,7 @@ export class TurnHandle implements AsyncIterable<Notification> {
   fail(error: TransportClosedError): void {
     if (this.done) return;
     this.#closedError = error;
-    this.#events.end(error);
+    this.#events.end(this.#stopError ?? error);
     this.#settleDone();
   }
 
@@ -181,10 +223,96 @@ export class TurnHandle implements AsyncIterable<Notification> {
    * once the turn has actually stopped, so the thread is idle when they resume.
    */
   abort(reason: unknown): void {
-    if (this.done || this.#abort !== undefined) return;
-    this.#abort = new AbortError(`Turn ${this.id}`, reason);
-    this.#events.end(this.#abort, this.#done);
+    this.#stop(new AbortError(`Turn ${this.id}`, reason));
+  }
+
+  /** @internal Arms the turn's deadline and stall detector (from `Thread.turn()`). */
+  limit(limits: TurnLimits): void {
+    this.#limits = limits;
+    if (this.done) return;
+    const { deadline } = limits;
+    if (deadline !== undefined && Number.isFinite(deadline.at)) {
+      const expire = (): void => this.#stop(new TurnTimeoutError('deadline', deadline.timeoutMs, undefined, this.id));
+      const left = deadline.at - performance.now();
+      if (left <= 0) expire();
+      else this.#timer(expire, left);
+    }
+    // Retry errors may have come before the limits did (buffered while turn/start was in flight).
+    if (this.#retrying) this.#armStall();
+  }
+
+  /**
+   * @internal A server request of this turn waits for its handler: time spent there is not a
+   * stall. Returns the function that ends the hold.
+   */
+  hold(): () => void {
+    this.#holds++;
+    clearTimeout(this.#stallTimer);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#holds--;
+      if (this.#retrying) this.#armStall();
+    };
+  }
+
+  /**
+   * Stops the turn for `error`: interrupts it, and settles consumers with `error` once the
+   * server confirms (`turn/completed`) or, if it does not within `interruptGraceMs`, without it.
+   * The thread's tracker then still counts the turn as running until the server says otherwise.
+   */
+  #stop(error: CodexError): void {
+    if (this.done || this.#stopError !== undefined) return;
+    this.#stopError = error;
+    const grace = new Promise<void>((resolve) => this.#timer(resolve, this.#limits.interruptGraceMs));
+    const stopped = Promise.race([this.#done, grace]).then(() => {
+      if (error instanceof TurnTimeoutError) (error as { turn: TurnResult | undefined }).turn = toTurnResult(this.#state);
+      if (!this.done) this.#abandon();
+    });
+    this.#events.end(error, stopped);
     this.interrupt().catch(() => undefined);
+  }
+
+  #abandon(): void {
+    this.#abandoned = true;
+    this.#settleDone();
+    this.#control.abandoned?.(this.threadId, this.id);
+  }
+
+  /** Stall detection: retry errors start the clock, anything else of the turn stops it. */
+  #progress(notification: Notification): void {
+    if (notification.method === 'error' && notification.params.willRetry && turnIdOf(notification) === this.id) {
+      if (!this.#retrying) {
+        this.#retrying = true;
+        this.#armStall();
+      }
+      return;
+    }
+    if (!this.#retrying) return;
+    this.#retrying = false;
+    clearTimeout(this.#stallTimer);
+  }
+
+  #armStall(): void {
+    const ms = this.#limits.stallTimeoutMs;
+    if (ms === undefined || !Number.isFinite(ms) || this.#holds > 0 || this.done) return;
+    clearTimeout(this.#stallTimer);
+    this.#stallTimer = this.#timer(() => this.#stop(new TurnTimeoutError('stalled', ms, undefined, this.id)), ms);
+  }
+
+  #timer(run: () => void, ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      run();
+    }, ms);
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  #clearTimers(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
   }
 
   #finish(): void {
@@ -193,7 +321,7 @@ export class TurnHandle implements AsyncIterable<Notification> {
   }
 
   #outcome(): TurnResult {
-    if (this.#abort !== undefined) throw this.#abort;
+    if (this.#stopError !== undefined) throw this.#stopError;
     if (this.#closedError !== undefined) throw this.#closedError;
     const result = toTurnResult(this.#state);
     if (result.status === 'failed') throw new TurnFailedError(result, result.error ?? null);
@@ -206,3 +334,5 @@ export class TurnHandle implements AsyncIterable<Notification> {
     }
   }
 }
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -97,6 +97,9 @@ export function checkCodexOptions(options: CodexOptions): void {
   positive('maxMessageBytes');
   positive('serverRequestTimeoutMs');
   checkBoolean(options.experimentalApi, 'experimentalApi');
+  positive('turnTimeoutMs');
+  positive('stallTimeoutMs');
+  positive('interruptGraceMs');
   for (const name of ['codexPath', 'codexHome', 'cwd'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {

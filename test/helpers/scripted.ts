@@ -17,9 +17,10 @@ const DELAYING_PROXY = fileURLToPath(new URL('../fixtures/delaying-proxy.mjs', i
 
 /**
  * `launchArgs` that run the real app-server behind a pipe holding back the answers to the given
- * methods by the given number of ms (e.g. `{ 'turn/start': 500 }`).
+ * methods by the given number of ms (e.g. `{ 'turn/start': 500 }`; `{ ms, times }` holds only the
+ * first `times` answers).
  */
-export function delayedAnswers(delays: Record<string, number>): string[] {
+export function delayedAnswers(delays: Record<string, number | { readonly ms: number; readonly times: number }>): string[] {
   return [process.execPath, DELAYING_PROXY, JSON.stringify(delays), resolveCodexBinary().command, 'app-server'];
 }
 

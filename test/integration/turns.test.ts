@@ -227,8 +227,9 @@ describe('turn control', () => {
   });
 
   it('abort before turn/start answered: the turn is interrupted and turn() rejects with AbortError', async () => {
-    // The server's answer to turn/start is held back 400 ms; the abort lands in between.
-    await using env = await scripted({ codex: { launchArgs: delayedAnswers({ 'turn/start': 400 }) } });
+    // The server's answer to turn/start is held back 3 s (the model's request can take over 1 s on a
+    // loaded machine); the abort lands in between.
+    await using env = await scripted({ codex: { launchArgs: delayedAnswers({ 'turn/start': 3_000 }) } });
     const { codex, model } = env;
     model.enqueue(reply.hang(), reply.message('after abort'));
     const thread = await codex.threadStart();

@@ -224,14 +224,14 @@ describe('reliability: properties of the turn reducer and router', () => {
           const mixed = interleave([...turns, thread], schedule);
           const router = new TurnRouter();
           // Every turn/start is written first; its answer lands at a random point of the stream.
-          const pending = ids.map(([threadId]) => router.beginStart(threadId));
+          const pending = ids.map(([threadId]) => router.beginStart(threadId, undefined));
           const answers = answerAt.map((a) => a % (mixed.length + 1));
           const handles: (TurnHandle | undefined)[] = [undefined, undefined, undefined];
           const answer = (position: number): void => {
             ids.forEach(([threadId, turnId], i) => {
               if (answers[i] === position && handles[i] === undefined) {
                 handles[i] = new TurnHandle(threadId, turnId, control, false);
-                router.completeStart(pending[i]!, handles[i]!, undefined);
+                router.completeStart(pending[i]!, handles[i]!);
               }
             });
           };
@@ -247,7 +247,7 @@ describe('reliability: properties of the turn reducer and router', () => {
             const seen: Notification[] = [];
             for await (const event of handle) seen.push(event);
             expect(seen).toEqual(turns[i]);
-            expect(router.activeTurn(threadId)).toBeUndefined();
+            expect(router.isRouted(turnId)).toBe(false);
           }
           checked++;
         },

@@ -1,0 +1,359 @@
+import { AbortError, type TransportClosedError } from '../errors.js';
+import type { Notification } from '../generated/methods.js';
+import type { Turn } from '../generated/protocol.js';
+import { Broadcast, type AsyncStream } from './broadcast.js';
+import type { TurnHandle } from './turn.js';
+
+// One model of a thread's turns, whoever started them. The server starts turns too: compaction,
+// review, goal continuations, resuming a thread whose goal is active, other clients on the same
+// server. Any of them running makes the next `turn/start` fail (ActiveTurnNotSteerable) or fold
+// into it, so the tracker follows the server's own events (`turn/started`, `turn/completed`,
+// `thread/status/changed`) and `turn()` waits for it to be idle, not just for this client's turns.
+
+/** While the tracker cannot tell whether a turn runs, how long it waits for the server's word before it asks. */
+const CONFIRM_AFTER_MS = 1_000;
+/** Ids of turns that completed recently: a late `turn/start` answer naming one must not mark the thread busy. */
+const RECENT_COMPLETIONS = 16;
+
+/** What a tracker needs from its client. */
+export interface TrackerHooks {
+  /** Creates (and routes to) the handle of a turn this client did not start. */
+  adopt(threadId: string, turnId: string): TurnHandle;
+  /** True when this client already routes the turn to a handle. */
+  isRouted(turnId: string): boolean;
+  /** The thread's status as the server reports it now (`thread/read`). */
+  readStatus(threadId: string): Promise<'idle' | 'active' | 'notLoaded'>;
+}
+
+/**
+ * The turns of one loaded thread, as the server reports them. Knows whether a turn runs (and
+ * which, by the id `turn/started` gave), keeps the line of this client's `turn()` calls, and
+ * hands turns started elsewhere to the application as `TurnHandle`s.
+ */
+export class ThreadTracker {
+  readonly threadId: string;
+  readonly #hooks: TrackerHooks;
+  #busy = false;
+  /** The running turn's id as `turn/started` gave it (for a review, not the id its items carry). */
+  #runningTurnId: string | undefined;
+  /** The `turn/started` of the running turn, replayed to a handle created after it arrived. */
+  #runningStarted: Notification | undefined;
+  /** A turn may run but the server has not said so (a `turn/start` went unanswered, an interrupt was ignored, ...). */
+  #uncertain = false;
+  #confirmTimer: NodeJS.Timeout | undefined;
+  #confirming = false;
+  /** This client's `turn/start` requests in flight on the thread. */
+  #ownStarts = 0;
+  /** Turns that started while an own `turn/start` was in flight: ours or not, its answer tells. */
+  #unclaimed: Notification[] = [];
+  readonly #recentlyCompleted: string[] = [];
+  readonly #idleWaiters = new Set<() => void>();
+  /** Callers waiting for the next turn the server starts on the thread (`compact()`). */
+  readonly #claims: Claim[] = [];
+  readonly #foreign = new Set<Broadcast<TurnHandle>>();
+  #queue: Promise<void> = Promise.resolve();
+  #closedError: Error | undefined;
+
+  constructor(threadId: string, hooks: TrackerHooks) {
+    this.threadId = threadId;
+    this.#hooks = hooks;
+  }
+
+  /** True while a turn runs on the thread, or may run (see `uncertain`). */
+  get busy(): boolean {
+    return this.#busy || this.#runningTurnId !== undefined || this.#uncertain || this.#ownStarts > 0;
+  }
+
+  /** True while the tracker waits for the server's word on whether a turn runs. */
+  get uncertain(): boolean {
+    return this.#uncertain;
+  }
+
+  /** The id `turn/started` gave the running turn; undefined when idle or not yet known. */
+  get runningTurnId(): string | undefined {
+    return this.#runningTurnId;
+  }
+
+  /** Feeds one notification about this thread (whoever caused it). */
+  observe(notification: Notification): void {
+    switch (notification.method) {
+      case 'thread/status/changed': {
+        const type = notification.params.status.type;
+        this.#settleUncertainty();
+        if (type === 'active') this.#busy = true;
+        // `idle` comes right before the running turn's `turn/completed`: that one ends the turn.
+        else if (this.#runningTurnId === undefined) this.#becomeIdle();
+        else this.#busy = false;
+        break;
+      }
+      case 'turn/started': {
+        this.#settleUncertainty();
+        this.#busy = true;
+        this.#runningTurnId = notification.params.turn.id;
+        this.#runningStarted = notification;
+        if (this.#hooks.isRouted(notification.params.turn.id)) break;
+        if (this.#ownStarts > 0) this.#unclaimed.push(notification);
+        else this.#adopt(notification);
+        break;
+      }
+      case 'turn/completed':
+        this.#remember(notification.params.turn.id);
+        this.#settleUncertainty();
+        this.#becomeIdle();
+        break;
+      default:
+    }
+  }
+
+  /**
+   * Takes a place in the line of this client's turns on the thread. `previous` settles when the
+   * call ahead may go on; call `release` once this call's turn is done (or was never started).
+   */
+  lineUp(): { previous: Promise<void>; release: () => void } {
+    const previous = this.#queue;
+    let release!: () => void;
+    this.#queue = new Promise<void>((resolve) => (release = resolve));
+    return { previous, release };
+  }
+
+  /** Resolves once no turn runs on the thread, as far as the server has said. */
+  whenIdle(signal?: AbortSignal): Promise<void> {
+    if (this.#closedError !== undefined) return Promise.reject(this.#closedError);
+    if (!this.busy) return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(new AbortError('turn()', signal.reason));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => done(new AbortError('turn()', signal?.reason));
+      const done = (error?: Error): void => {
+        this.#idleWaiters.delete(check);
+        signal?.removeEventListener('abort', onAbort);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const check = (): void => {
+        if (this.#closedError !== undefined) done(this.#closedError);
+        else if (!this.busy) done();
+      };
+      this.#idleWaiters.add(check);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (this.#uncertain) this.#scheduleConfirm();
+    });
+  }
+
+  /** Call right before sending this client's `turn/start` for the thread. */
+  beginOwnStart(): void {
+    this.#ownStarts++;
+  }
+
+  /**
+   * This client's `turn/start` was answered with `turnId`. Returns the turn's `turn/started` if it
+   * already arrived (a slow answer), for the new handle to begin with.
+   */
+  ownStartAnswered(turnId: string): Notification | undefined {
+    this.#ownStarts--;
+    if (!this.#recentlyCompleted.includes(turnId)) this.#busy = true;
+    const unclaimed = this.#unclaimed.filter((n) => turnIdOfStarted(n) !== turnId);
+    if (this.#ownStarts === 0) this.#unclaimed = [];
+    for (const started of unclaimed) if (turnIdOfStarted(started) === this.#runningTurnId) this.#adopt(started);
+    this.#wake();
+    return this.#runningTurnId === turnId ? this.#runningStarted : undefined;
+  }
+
+  /**
+   * This client's `turn/start` failed. When it may have reached the server (`maybeStarted`: it
+   * timed out), a turn may be running: the thread is not idle until the server says so.
+   */
+  ownStartFailed(maybeStarted: boolean): void {
+    this.#ownStarts--;
+    if (this.#ownStarts === 0) {
+      // Turns that started while it was in flight: ours (orphaned) or someone else's; either way, not routed.
+      for (const started of this.#unclaimed) if (turnIdOfStarted(started) === this.#runningTurnId) this.#adopt(started);
+      this.#unclaimed = [];
+    }
+    // A turn seen starting meanwhile is the orphan (or another's): its turn/completed ends it.
+    if (maybeStarted && this.#runningTurnId === undefined) this.markUncertain();
+    this.#wake();
+  }
+
+  /** A turn may be running although the server has not said so: wait for its word (or ask it). */
+  markUncertain(): void {
+    if (this.#closedError !== undefined) return;
+    this.#uncertain = true;
+    if (this.#idleWaiters.size > 0 || this.#claims.length > 0) this.#scheduleConfirm();
+  }
+
+  /**
+   * Waits for the turn a request is about to make the server start (a compaction, a review).
+   * Call before sending the request; then `sent()` once it is answered, or `failed()`. `handle`
+   * resolves with the next turn the server starts on the thread that no `turn/start` of this
+   * client claims, or with undefined if the server says the thread is idle and none started.
+   */
+  expectTurn(): { readonly handle: Promise<TurnHandle | undefined>; sent(): void; failed(): void } {
+    let resolve!: (handle: TurnHandle | undefined) => void;
+    const handle = new Promise<TurnHandle | undefined>((r) => (resolve = r));
+    const claim: Claim = { settled: false, resolve: (h) => ((claim.settled = true), resolve(h)) };
+    if (this.#closedError !== undefined) claim.resolve(undefined);
+    else this.#claims.push(claim);
+    return {
+      handle,
+      // Answered before its turn started (the usual order): a turn is coming, the thread is not idle.
+      sent: () => void (claim.settled || this.markUncertain()),
+      failed: () => {
+        const at = this.#claims.indexOf(claim);
+        if (at !== -1) this.#claims.splice(at, 1);
+        if (!claim.settled) claim.resolve(undefined);
+      },
+    };
+  }
+
+  /**
+   * Turns on this thread that this client did not start with `turn()` (server-started turns such
+   * as compaction, review and goal continuations, and other clients' turns), from now on, as
+   * they start. Ends when the client closes; `break` stops listening.
+   */
+  turns(): AsyncStream<TurnHandle> {
+    const broadcast = new Broadcast<TurnHandle>();
+    if (this.#closedError !== undefined) broadcast.end();
+    else this.#foreign.add(broadcast);
+    return broadcast.subscribe(() => this.#foreign.delete(broadcast));
+  }
+
+  /** The client closed or the thread is gone: waiters reject with `error`, `turns()` iterators end. */
+  close(error: TransportClosedError | Error): void {
+    if (this.#closedError !== undefined) return;
+    this.#closedError = error;
+    clearTimeout(this.#confirmTimer);
+    for (const claim of this.#claims.splice(0)) claim.resolve(undefined);
+    for (const broadcast of this.#foreign) broadcast.end();
+    this.#foreign.clear();
+    this.#wake();
+  }
+
+  /** True once nothing refers to this tracker but the registry: idle, no waiters, no listeners. */
+  get disposable(): boolean {
+    return !this.busy && this.#idleWaiters.size === 0 && this.#claims.length === 0 && this.#foreign.size === 0;
+  }
+
+  #adopt(started: Notification): void {
+    const turnId = turnIdOfStarted(started);
+    if (turnId === undefined || this.#hooks.isRouted(turnId)) return;
+    const handle = this.#hooks.adopt(this.threadId, turnId);
+    handle.deliver(started);
+    this.#claims.shift()?.resolve(handle);
+    for (const broadcast of this.#foreign) broadcast.push(handle);
+  }
+
+  #becomeIdle(): void {
+    this.#busy = false;
+    this.#runningTurnId = undefined;
+    this.#runningStarted = undefined;
+    this.#wake();
+  }
+
+  #settleUncertainty(): void {
+    this.#uncertain = false;
+    clearTimeout(this.#confirmTimer);
+    this.#confirmTimer = undefined;
+  }
+
+  #remember(turnId: string): void {
+    this.#recentlyCompleted.push(turnId);
+    if (this.#recentlyCompleted.length > RECENT_COMPLETIONS) this.#recentlyCompleted.shift();
+  }
+
+  #wake(): void {
+    for (const check of [...this.#idleWaiters]) check();
+  }
+
+  /** No word from the server for a while: ask it (`thread/read`), and keep asking while it says nothing. */
+  #scheduleConfirm(): void {
+    if (this.#confirmTimer !== undefined || this.#confirming || this.#closedError !== undefined) return;
+    this.#confirmTimer = setTimeout(() => {
+      this.#confirmTimer = undefined;
+      if (!this.#uncertain) return;
+      this.#confirming = true;
+      this.#hooks.readStatus(this.threadId).then(
+        (status) => {
+          this.#confirming = false;
+          if (!this.#uncertain) return;
+          if (status === 'active') {
+            // Running: its turn/completed (or status change) will tell when it ends.
+            this.#settleUncertainty();
+            this.#busy = true;
+          } else {
+            this.#settleUncertainty();
+            // The server says idle and started nothing: no turn is coming for a claim either.
+            for (const claim of this.#claims.splice(0)) claim.resolve(undefined);
+            this.#becomeIdle();
+          }
+        },
+        () => {
+          this.#confirming = false;
+          if (this.#uncertain && (this.#idleWaiters.size > 0 || this.#claims.length > 0)) this.#scheduleConfirm();
+        },
+      );
+    }, CONFIRM_AFTER_MS);
+    // Waiting for the server's word is no reason to keep the process alive.
+    this.#confirmTimer.unref();
+  }
+}
+
+interface Claim {
+  settled: boolean;
+  resolve(handle: TurnHandle | undefined): void;
+}
+
+function turnIdOfStarted(notification: Notification): string | undefined {
+  return notification.method === 'turn/started' ? (notification.params.turn as Turn).id : undefined;
+}
+
+/** One tracker per thread id, created on first use, dropped when the thread is gone. */
+export class ThreadTrackers {
+  readonly #trackers = new Map<string, ThreadTracker>();
+  readonly #hooks: TrackerHooks;
+  #closedError: Error | undefined;
+
+  constructor(hooks: TrackerHooks) {
+    this.#hooks = hooks;
+  }
+
+  get(threadId: string): ThreadTracker {
+    let tracker = this.#trackers.get(threadId);
+    if (tracker === undefined) {
+      tracker = new ThreadTracker(threadId, this.#hooks);
+      if (this.#closedError !== undefined) tracker.close(this.#closedError);
+      else this.#trackers.set(threadId, tracker);
+    }
+    return tracker;
+  }
+
+  /** Feeds a notification to its thread's tracker (creating it: another client's thread has turns too). */
+  observe(notification: Notification): void {
+    const threadId = (notification.params as { threadId?: unknown } | undefined)?.threadId;
+    if (typeof threadId !== 'string') return;
+    switch (notification.method) {
+      case 'thread/status/changed':
+      case 'turn/started':
+      case 'turn/completed':
+        this.get(threadId).observe(notification);
+        break;
+      default:
+    }
+  }
+
+  /** The thread was unloaded, closed or archived: its tracker is dropped once nothing waits on it. */
+  forget(threadId: string): void {
+    const tracker = this.#trackers.get(threadId);
+    if (tracker?.disposable) this.#trackers.delete(threadId);
+  }
+
+  /** How many threads are tracked (for leak checks). */
+  get size(): number {
+    return this.#trackers.size;
+  }
+
+  closeAll(error: Error): void {
+    this.#closedError = error;
+    for (const tracker of this.#trackers.values()) tracker.close(error);
+    this.#trackers.clear();
+  }
+}
