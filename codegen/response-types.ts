@@ -24,6 +24,8 @@ export const RESPONSE_TYPE_OVERRIDES: Readonly<Record<string, string>> = {
   'config/value/write': 'ConfigWriteResponse', // common.rs (ConfigValueWrite)
   'config/batchWrite': 'ConfigWriteResponse', // common.rs (ConfigBatchWrite)
   'configRequirements/read': 'ConfigRequirementsReadResponse', // common.rs (ConfigRequirementsRead)
+  // 0.171.0, live probe: answers { status, version, filePath, overriddenMetadata }.
+  'modelProvider/default/set': 'ConfigWriteResponse',
 };
 
 export type Direction = 'client request' | 'server request';

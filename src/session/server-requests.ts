@@ -23,7 +23,7 @@ export type ServerRequestHandler<M extends ServerRequestMethod> = (
 /** Handlers by server request method. Methods left out get the safe default. */
 export type ServerRequestHandlers = { readonly [M in ServerRequestMethod]?: ServerRequestHandler<M> };
 
-/** The answer sent when no handler answers: approvals declined, time told, anything else refused. */
+/** The answer sent when no handler answers: approvals declined, anything else refused. */
 export function safeAnswer(method: string, params: unknown): unknown {
   if (typeof method !== 'string') throw new InvalidArgumentError('method', 'must be a server request method name (a string)');
   const p = (params ?? {}) as { availableDecisions?: unknown };
@@ -43,8 +43,6 @@ export function safeAnswer(method: string, params: unknown): unknown {
     case 'applyPatchApproval':
     case 'execCommandApproval':
       return { decision: { denied: { rejection: 'Declined by the client: no approval handler is registered.' } } };
-    case 'currentTime/read':
-      return { currentTimeAt: Math.floor(Date.now() / 1000) };
     default:
       throw new ServerRequestError(
         -32601,

@@ -35,7 +35,7 @@ describe('Codex client against the real app-server', () => {
     await using env = await scripted();
     const { codex, home } = env;
     expect(codex.metadata.codexHome).toBe(home.path);
-    expect(codex.metadata.userAgent).toMatch(/^codex_app_server_sdk\/0\.169\.0 /);
+    expect(codex.metadata.userAgent.startsWith(`codex_app_server_sdk/${SCHEMA_CODEX_VERSION} `)).toBe(true);
     expect(codex.serverVersion).toBe(SCHEMA_CODEX_VERSION);
     expect(codex.metadata.platformFamily).toBe('unix');
     expect(isAlive(codex.pid!)).toBe(true);

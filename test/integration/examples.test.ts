@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { SCHEMA_CODEX_VERSION } from '../../src/index.js';
 
 // Every program in examples/ runs as a user would run it (`node --import tsx examples/<name>.ts`,
 // offline against the scripted model), and its output shows what the example is meant to show.
@@ -60,7 +61,7 @@ function expectInOrder(text: string, parts: readonly string[]): void {
 describe.concurrent('examples', { timeout: 60_000 }, () => {
   it('quickstart streams a turn and runs a follow-up, offline', async () => {
     const stdout = await runExample('quickstart', ['Hello?']);
-    expect(stdout).toMatch(/codex app-server 0\.169\.0 \(pid \d+\)/);
+    expect(stdout).toMatch(new RegExp(`codex app-server ${SCHEMA_CODEX_VERSION.replaceAll('.', '\\.')} \\(pid \\d+\\)`));
     expect(stdout).toContain('> Hello?');
     expect(stdout).toContain('Hello! I am a scripted stand-in for the model');
     expect(stdout).toContain('[turn completed, 2 items]');

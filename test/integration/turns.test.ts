@@ -227,8 +227,9 @@ describe('turn control', () => {
   });
 
   it('abort before turn/start answered: the turn is interrupted and turn() rejects with AbortError', async () => {
-    // The server's answer to turn/start is held back 400 ms; the abort lands in between.
-    await using env = await scripted({ codex: { launchArgs: delayedAnswers({ 'turn/start': 400 }) } });
+    // The server's answer to turn/start is held back 1.5 s; the abort lands in between. (400 ms
+    // was not enough on codex 0.171.0, which reaches the model later after turn/start.)
+    await using env = await scripted({ codex: { launchArgs: delayedAnswers({ 'turn/start': 1500 }) } });
     const { codex, model } = env;
     model.enqueue(reply.hang(), reply.message('after abort'));
     const thread = await codex.threadStart();
