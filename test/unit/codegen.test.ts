@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { generateFromSchema } from '../../codegen/generate.js';
+import { resolveResultTypes } from '../../codegen/results.js';
 import {
   CLIENT_REQUEST_METHODS,
   SERVER_NOTIFICATION_METHODS,
@@ -114,5 +115,49 @@ describe('codegen', () => {
     // @ts-expect-error a plain string is not a method this SDK knows; it must be cast to UnknownMethod
     const plain: Notification = { method: 'future/thing' as string, params: {} };
     expect(plain.method).toBe('future/thing');
+  });
+});
+
+describe('codegen result types', () => {
+  const defs = (...names: string[]) => new Set(names);
+
+  it('derives result types by naming rules, with no table', () => {
+    const result = resolveResultTypes(
+      'client request',
+      [
+        { method: 'thread/start', paramsName: 'ThreadStartParams' },
+        { method: 'account/logout', paramsName: undefined },
+        { method: 'account/workspaceMessages/read', paramsName: undefined },
+        { method: 'config/value/write', paramsName: 'ConfigValueWriteParams' },
+        { method: 'modelProvider/default/set', paramsName: 'ModelProviderDefaultSetParams' },
+      ],
+      defs('ThreadStartParams', 'ThreadStartResponse', 'LogoutAccountResponse', 'GetWorkspaceMessagesResponse', 'ConfigWriteResponse'),
+    );
+    expect(Object.fromEntries(result)).toEqual({
+      'thread/start': 'ThreadStartResponse',
+      'account/logout': 'LogoutAccountResponse',
+      'account/workspaceMessages/read': 'GetWorkspaceMessagesResponse',
+      'config/value/write': 'ConfigWriteResponse',
+      'modelProvider/default/set': 'ConfigWriteResponse',
+    });
+  });
+
+  it('fails naming every method it cannot map, in one error', () => {
+    const attempt = () =>
+      resolveResultTypes(
+        'client request',
+        [
+          { method: 'brand/new', paramsName: 'BrandNewParams' },
+          { method: 'other/thing', paramsName: undefined },
+          { method: 'thread/start', paramsName: 'ThreadStartParams' },
+        ],
+        defs('ThreadStartResponse', 'UnrelatedResponse'),
+      );
+    expect(attempt).toThrow(/2 client request method\(s\)[\s\S]*"brand\/new"[\s\S]*"other\/thing"/);
+  });
+
+  it('refuses to guess between two candidates', () => {
+    const attempt = () => resolveResultTypes('client request', [{ method: 'alpha/beta/gamma', paramsName: undefined }], defs('AlphaBetaResponse', 'AlphaGammaResponse'));
+    expect(attempt).toThrow(/ambiguous, could be AlphaBetaResponse or AlphaGammaResponse/);
   });
 });
