@@ -131,9 +131,17 @@ export function readProtocolMethods(schema: LoadedSchema): ProtocolMethods {
 }
 
 /** The body of methods.ts (without the file header). */
-export function renderMethodMaps(schema: LoadedSchema, methods: ProtocolMethods): string {
+export function renderMethodMaps(schema: LoadedSchema, methods: ProtocolMethods, experimental: ReadonlySet<string>): string {
   const { definitions } = schema;
-  const { clientRequests, notifications, serverRequests, clientResults, serverResponses } = methods;
+  const { clientResults, serverResponses } = methods;
+  // Experimental methods carry the tag editors show (`@experimental`).
+  const tag = (entries: readonly MethodEntry[]): MethodEntry[] =>
+    entries.map((e) =>
+      experimental.has(e.method)
+        ? { ...e, description: `${e.description === undefined ? '' : `${e.description}\n\n`}@experimental Needs \`experimentalApi: true\` (the default).` }
+        : e,
+    );
+  const [clientRequests, notifications, serverRequests] = [tag(methods.clientRequests), tag(methods.notifications), tag(methods.serverRequests)];
 
   const imported = new Set<string>();
   for (const entry of [...clientRequests, ...notifications, ...serverRequests]) {

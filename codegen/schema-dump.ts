@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { resolveCodexBinary } from '../src/transport/binary.js';
+import { EXPERIMENTAL_FILE, experimentalMarks } from './experimental.js';
 
 const run = promisify(execFile);
 
@@ -61,21 +62,28 @@ export async function dumpSchema(outDir: string): Promise<string> {
     // An empty CODEX_HOME so the developer's config.toml (features, overrides) cannot change the dump.
     const codexHome = path.join(work, 'home');
     await mkdir(codexHome);
-    try {
-      await run(command, ['app-server', 'generate-json-schema', '--experimental', '--out', out], {
-        env: { ...env, CODEX_HOME: codexHome },
-        maxBuffer: 16 * 1024 * 1024,
-      });
-    } catch (error) {
-      const stderr = (error as { stderr?: string }).stderr ?? '';
-      throw new Error(`codegen: \`codex app-server generate-json-schema\` failed:\n${stderr}`, { cause: error });
-    }
-    for (const file of REQUIRED_FILES) {
-      await access(path.join(out, file)).catch((cause: unknown) => {
-        throw new Error(`codegen: generate-json-schema wrote no ${file}`, { cause });
-      });
-    }
-    await writeFile(path.join(out, 'VERSION'), `${version}\n`);
+    const generate = async (dir: string, experimental: boolean): Promise<void> => {
+      try {
+        await run(command, ['app-server', 'generate-json-schema', ...(experimental ? ['--experimental'] : []), '--out', dir], {
+          env: { ...env, CODEX_HOME: codexHome },
+          maxBuffer: 16 * 1024 * 1024,
+        });
+      } catch (error) {
+        const stderr = (error as { stderr?: string }).stderr ?? '';
+        throw new Error(`codegen: \`codex app-server generate-json-schema\` failed:\n${stderr}`, { cause: error });
+      }
+      for (const file of REQUIRED_FILES) {
+        await access(path.join(dir, file)).catch((cause: unknown) => {
+          throw new Error(`codegen: generate-json-schema wrote no ${file}`, { cause });
+        });
+      }
+      await writeFile(path.join(dir, 'VERSION'), `${version}\n`);
+    };
+    // The SDK's types cover everything (--experimental); the stable dump only tells which parts are experimental.
+    const stable = path.join(work, 'stable');
+    await generate(out, true);
+    await generate(stable, false);
+    await writeFile(path.join(out, EXPERIMENTAL_FILE), `${JSON.stringify(await experimentalMarks(out, stable), null, 2)}\n`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -31,6 +31,7 @@ export {
   InvalidArgumentError,
   InvalidParamsError,
   InvalidRequestError,
+  InvalidResponseError,
   JsonRpcError,
   MethodNotFoundError,
   ParseError,
@@ -40,6 +41,7 @@ export {
   ServerBusyError,
   StreamConsumedError,
   TransportClosedError,
+  UnsupportedFeatureError,
 } from './errors.js';
 export type { ProtocolErrorKind, TransportClosedDetails } from './errors.js';
 export { SDK_VERSION } from './version.js';

@@ -474,17 +474,40 @@ export interface ClientRequestMap {
   'initialize': { params: InitializeParams; result: InitializeResponse };
   /**
    * Read content-free, process-local diagnostics.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'server/diagnostics': { params: ServerDiagnosticsParams; result: ServerDiagnosticsResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'userVerification/status': { params: UserVerificationStatusParams; result: UserVerificationStatusResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'userVerification/enroll': { params: UserVerificationEnrollParams; result: UserVerificationEnrollResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'userVerification/delete': { params: UserVerificationDeleteParams; result: UserVerificationDeleteResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'userVerification/verify': { params: UserVerificationVerifyParams; result: UserVerificationVerifyResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'userVerification/cancel': { params: UserVerificationCancelParams; result: UserVerificationCancelResponse };
   'thread/start': { params: ThreadStartParams; result: ThreadStartResponse };
   'thread/resume': { params: ThreadResumeParams; result: ThreadResumeResponse };
   'thread/fork': { params: ThreadForkParams; result: ThreadForkResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/sample': { params: ThreadSampleParams; result: ThreadSampleResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/sample/cancel': { params: ThreadSampleCancelParams; result: ThreadSampleCancelResponse };
   'thread/archive': { params: ThreadArchiveParams; result: ThreadArchiveResponse };
   'thread/delete': { params: ThreadDeleteParams; result: ThreadDeleteResponse };
@@ -493,24 +516,49 @@ export interface ClientRequestMap {
    * Increment the thread-local out-of-band elicitation counter.
    *
    * This is used by external helpers to pause timeout accounting while a user approval or other elicitation is pending outside the app-server request flow.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'thread/increment_elicitation': { params: ThreadIncrementElicitationParams; result: ThreadIncrementElicitationResponse };
   /**
    * Decrement the thread-local out-of-band elicitation counter.
    *
    * When the count reaches zero, timeout accounting resumes for the thread.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'thread/decrement_elicitation': { params: ThreadDecrementElicitationParams; result: ThreadDecrementElicitationResponse };
   'thread/name/set': { params: ThreadSetNameParams; result: ThreadSetNameResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/prediction/request': { params: ThreadPredictionRequestParams; result: ThreadPredictionRequestResponse };
   'thread/goal/set': { params: ThreadGoalSetParams; result: ThreadGoalSetResponse };
   'thread/goal/get': { params: ThreadGoalGetParams; result: ThreadGoalGetResponse };
   'thread/goal/clear': { params: ThreadGoalClearParams; result: ThreadGoalClearResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/queue/add': { params: ThreadQueueAddParams; result: ThreadQueueAddResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/queue/list': { params: ThreadQueueListParams; result: ThreadQueueListResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/queue/update': { params: ThreadQueueUpdateParams; result: ThreadQueueUpdateResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/queue/delete': { params: ThreadQueueDeleteParams; result: ThreadQueueDeleteResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/queue/reorder': { params: ThreadQueueReorderParams; result: ThreadQueueReorderResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/queue/start': { params: ThreadQueueStartParams; result: ThreadQueueStartResponse };
   'thread/metadata/update': { params: ThreadMetadataUpdateParams; result: ThreadMetadataUpdateResponse };
   'thread/attachment/add': { params: ThreadAttachmentAddParams; result: ThreadAttachmentAddResponse };
@@ -518,60 +566,131 @@ export interface ClientRequestMap {
   'thread/attachmentOwner/list': { params: ThreadAttachmentOwnerListParams; result: ThreadAttachmentOwnerListResponse };
   'thread/attachment/remove': { params: ThreadAttachmentRemoveParams; result: ThreadAttachmentRemoveResponse };
   'thread/section/move': { params: ThreadSectionMoveParams; result: ThreadSectionMoveResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/settings/update': { params: ThreadSettingsUpdateParams; result: ThreadSettingsUpdateResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/memoryMode/set': { params: ThreadMemoryModeSetParams; result: ThreadMemoryModeSetResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/memory/read': { params: ThreadMemoryReadParams; result: ThreadMemoryReadResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'memory/status': { params: MemoryStatusParams; result: MemoryStatusResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'memory/reset': { params: undefined; result: MemoryResetResponse };
   /**
    * Start a best-effort background compression pass for cold local rollouts.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'rollout/compress': { params: undefined; result: RolloutCompressResponse };
   'thread/unarchive': { params: ThreadUnarchiveParams; result: ThreadUnarchiveResponse };
   'thread/compact/start': { params: ThreadCompactStartParams; result: ThreadCompactStartResponse };
   'thread/shellCommand': { params: ThreadShellCommandParams; result: ThreadShellCommandResponse };
   'thread/approveGuardianDeniedAction': { params: ThreadApproveGuardianDeniedActionParams; result: ThreadApproveGuardianDeniedActionResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/backgroundTerminals/clean': { params: ThreadBackgroundTerminalsCleanParams; result: ThreadBackgroundTerminalsCleanResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/backgroundTerminals/list': { params: ThreadBackgroundTerminalsListParams; result: ThreadBackgroundTerminalsListResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/backgroundTerminals/terminate': { params: ThreadBackgroundTerminalsTerminateParams; result: ThreadBackgroundTerminalsTerminateResponse };
   'thread/revert': { params: ThreadRevertParams; result: ThreadRevertResponse };
   'thread/list': { params: ThreadListParams; result: ThreadListResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'project/list': { params: ProjectListParams; result: ProjectListResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'project/read': { params: ProjectReadParams; result: ProjectReadResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'project/create': { params: ProjectCreateParams; result: ProjectCreateResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'project/import': { params: ProjectImportParams; result: ProjectImportResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'project/update': { params: ProjectUpdateParams; result: ProjectUpdateResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'project/move': { params: ProjectMoveParams; result: ProjectMoveResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'project/delete': { params: ProjectDeleteParams; result: ProjectDeleteResponse };
   'threadSection/list': { params: ThreadSectionListParams; result: ThreadSectionListResponse };
   'threadSection/create': { params: ThreadSectionCreateParams; result: ThreadSectionCreateResponse };
   'threadSection/update': { params: ThreadSectionUpdateParams; result: ThreadSectionUpdateResponse };
   'threadSection/delete': { params: ThreadSectionDeleteParams; result: ThreadSectionDeleteResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/search': { params: ThreadSearchParams; result: ThreadSearchResponse };
   /**
    * Search with best-effort incremental `thread/search/partial` notifications. The final response is authoritative for results, ordering, and cursors.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'thread/search/stream': { params: ThreadSearchParams; result: ThreadSearchResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/search/cancel': { params: ThreadSearchCancelParams; result: ThreadSearchCancelResponse };
   /**
    * Cancel a `thread/search/stream` request on this connection.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'thread/search/stream/cancel': { params: ThreadSearchCancelParams; result: ThreadSearchCancelResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/searchOccurrences': { params: ThreadSearchOccurrencesParams; result: ThreadSearchOccurrencesResponse };
   'thread/loaded/list': { params: ThreadLoadedListParams; result: ThreadLoadedListResponse };
   'thread/read': { params: ThreadReadParams; result: ThreadReadResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/readState/update': { params: ThreadReadStateUpdateParams; result: ThreadReadStateUpdateResponse };
   'thread/turns/list': { params: ThreadTurnsListParams; result: ThreadTurnsListResponse };
   'thread/items/list': { params: ThreadItemsListParams; result: ThreadItemsListResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/items/read': { params: ThreadItemsReadParams; result: ThreadItemsReadResponse };
   /**
    * Review the idle thread's final injected exec_command without executing it.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'thread/guardianReview': { params: ThreadGuardianReviewParams; result: ThreadGuardianReviewResponse };
   /**
    * Append raw Responses API items to the thread history without starting a user turn.
    */
   'thread/inject_items': { params: ThreadInjectItemsParams; result: ThreadInjectItemsResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/prepareApprovedPlan': { params: ThreadPrepareApprovedPlanParams; result: ThreadPrepareApprovedPlanResponse };
   'skills/list': { params: SkillsListParams; result: SkillsListResponse };
   'skills/extraRoots/set': { params: SkillsExtraRootsSetParams; result: SkillsExtraRootsSetResponse };
@@ -580,6 +699,9 @@ export interface ClientRequestMap {
   'marketplace/remove': { params: MarketplaceRemoveParams; result: MarketplaceRemoveResponse };
   'marketplace/upgrade': { params: MarketplaceUpgradeParams; result: MarketplaceUpgradeResponse };
   'plugin/list': { params: PluginListParams; result: PluginListResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'plugin/search': { params: PluginSearchParams; result: PluginSearchResponse };
   'plugin/installed': { params: PluginInstalledParams; result: PluginInstalledResponse };
   'plugin/reconcile': { params: PluginReconcileParams; result: PluginReconcileResponse };
@@ -606,16 +728,43 @@ export interface ClientRequestMap {
   'plugin/install': { params: PluginInstallParams; result: PluginInstallResponse };
   'plugin/uninstall': { params: PluginUninstallParams; result: PluginUninstallResponse };
   'turn/start': { params: TurnStartParams; result: TurnStartResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'turn/settings/update': { params: TurnSettingsUpdateParams; result: TurnSettingsUpdateResponse };
   'turn/steer': { params: TurnSteerParams; result: TurnSteerResponse };
   'turn/interrupt': { params: TurnInterruptParams; result: TurnInterruptResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/realtime/start': { params: ThreadRealtimeStartParams; result: ThreadRealtimeStartResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/realtime/appendAudio': { params: ThreadRealtimeAppendAudioParams; result: ThreadRealtimeAppendAudioResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/realtime/appendText': { params: ThreadRealtimeAppendTextParams; result: ThreadRealtimeAppendTextResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/realtime/appendSpeech': { params: ThreadRealtimeAppendSpeechParams; result: ThreadRealtimeAppendSpeechResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/realtime/stop': { params: ThreadRealtimeStopParams; result: ThreadRealtimeStopResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/timeline/list': { params: ThreadTimelineListParams; result: ThreadTimelineListResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/realtime/list': { params: ThreadRealtimeListParams; result: ThreadRealtimeListResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'thread/realtime/listVoices': { params: ThreadRealtimeListVoicesParams; result: ThreadRealtimeListVoicesResponse };
   'review/start': { params: ReviewStartParams; result: ReviewStartResponse };
   'model/list': { params: ModelListParams; result: ModelListResponse };
@@ -629,49 +778,104 @@ export interface ClientRequestMap {
   'experimentalFeature/list': { params: ExperimentalFeatureListParams; result: ExperimentalFeatureListResponse };
   'permissionProfile/list': { params: PermissionProfileListParams; result: PermissionProfileListResponse };
   'experimentalFeature/enablement/set': { params: ExperimentalFeatureEnablementSetParams; result: ExperimentalFeatureEnablementSetResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'remoteControl/enable': { params: RemoteControlEnableParams | undefined; result: RemoteControlEnableResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'remoteControl/disable': { params: RemoteControlDisableParams | undefined; result: RemoteControlDisableResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'remoteControl/status/read': { params: undefined; result: RemoteControlStatusReadResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'remoteControl/pairing/start': { params: RemoteControlPairingStartParams; result: RemoteControlPairingStartResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'remoteControl/pairing/status': { params: RemoteControlPairingStatusParams; result: RemoteControlPairingStatusResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'remoteControl/client/list': { params: RemoteControlClientsListParams; result: RemoteControlClientsListResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'remoteControl/client/revoke': { params: RemoteControlClientsRevokeParams; result: RemoteControlClientsRevokeResponse };
   /**
    * Lists collaboration mode presets.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'collaborationMode/list': { params: CollaborationModeListParams; result: CollaborationModeListResponse };
   /**
    * Test-only method used to validate experimental gating.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'mock/experimentalMethod': { params: MockExperimentalMethodParams; result: MockExperimentalMethodResponse };
   /**
    * Adds or replaces a remote environment by id for later selection.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'environment/add': { params: EnvironmentAddParams; result: EnvironmentAddResponse };
   /**
    * Reads information from a configured execution environment.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'environment/info': { params: EnvironmentInfoParams; result: EnvironmentInfoResponse };
   /**
    * Reads the current status of a configured execution environment.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'environment/status': { params: EnvironmentStatusParams; result: EnvironmentStatusResponse };
   'mcpServer/oauth/login': { params: McpServerOauthLoginParams; result: McpServerOauthLoginResponse };
   'config/mcpServer/reload': { params: undefined; result: McpServerRefreshResponse };
   'mcpServerStatus/list': { params: ListMcpServerStatusParams; result: ListMcpServerStatusResponse };
   'mcpServer/resource/read': { params: McpResourceReadParams; result: McpResourceReadResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'mcpServer/event/stream/start': { params: McpServerEventStreamStartParams; result: McpServerEventStreamStartResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'mcpServer/event/stream/stop': { params: McpServerEventStreamStopParams; result: McpServerEventStreamStopResponse };
   'mcpServer/tool/call': { params: McpServerToolCallParams; result: McpServerToolCallResponse };
   'windowsSandbox/setupStart': { params: WindowsSandboxSetupStartParams; result: WindowsSandboxSetupStartResponse };
   'windowsSandbox/readiness': { params: undefined; result: WindowsSandboxReadinessResponse };
   'account/login/start': { params: LoginAccountParams; result: LoginAccountResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'account/bedrock/discover': { params: BedrockDiscoverParams; result: BedrockDiscoverResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'account/bedrock/setup': { params: BedrockSetupParams; result: BedrockSetupResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'account/gcp/setup': { params: GcpSetupParams; result: GcpSetupResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'account/bedrock/checkGovCloudRequirements': { params: BedrockCheckGovCloudRequirementsParams; result: BedrockCheckGovCloudRequirementsResponse };
   'account/login/cancel': { params: CancelLoginAccountParams; result: CancelLoginAccountResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'accountSession/list': { params: AccountSessionsListParams; result: AccountSessionsResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'accountSession/switch': { params: AccountSessionsSwitchParams; result: AccountSessionsSwitchResponse };
   'account/logout': { params: undefined; result: LogoutAccountResponse };
   'account/securitySetup/read': { params: undefined; result: GetAccountSecuritySetupResponse };
@@ -700,18 +904,26 @@ export interface ClientRequestMap {
   'command/exec/resize': { params: CommandExecResizeParams; result: CommandExecResizeResponse };
   /**
    * Spawn a standalone process (argv vector) without a Codex sandbox.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'process/spawn': { params: ProcessSpawnParams; result: ProcessSpawnResponse };
   /**
    * Write stdin bytes to a running `process/spawn` session or close stdin.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'process/writeStdin': { params: ProcessWriteStdinParams; result: ProcessWriteStdinResponse };
   /**
    * Terminate a running `process/spawn` session by client-supplied `processHandle`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'process/kill': { params: ProcessKillParams; result: ProcessKillResponse };
   /**
    * Resize a running PTY-backed `process/spawn` session by client-supplied `processHandle`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   'process/resizePty': { params: ProcessResizePtyParams; result: ProcessResizePtyResponse };
   'config/read': { params: ConfigReadParams; result: ConfigReadResponse };
@@ -724,8 +936,17 @@ export interface ClientRequestMap {
   'configRequirements/read': { params: undefined; result: ConfigRequirementsReadResponse };
   'account/read': { params: GetAccountParams; result: GetAccountResponse };
   'fuzzyFileSearch': { params: FuzzyFileSearchParams; result: FuzzyFileSearchResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'fuzzyFileSearch/sessionStart': { params: FuzzyFileSearchSessionStartParams; result: FuzzyFileSearchSessionStartResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'fuzzyFileSearch/sessionUpdate': { params: FuzzyFileSearchSessionUpdateParams; result: FuzzyFileSearchSessionUpdateResponse };
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   'fuzzyFileSearch/sessionStop': { params: FuzzyFileSearchSessionStopParams; result: FuzzyFileSearchSessionStopResponse };
 }
 

@@ -63,6 +63,9 @@ export type RateLimitReachedType =
  */
 export type AccountRoutingOverride = 'NO_CONSTRAINT' | 'us' | 'us_cr';
 export type AccountSessionWorkspaceKind = 'personal' | 'workspace';
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export type AccountSessionsSwitchResponse =
   | {
       activeSessionId?: string | null;
@@ -248,8 +251,14 @@ export type AutoCompactTokenLimitScope = 'total' | 'body_after_prefix';
  * [UNSTABLE] Source that produced a terminal approval auto-review decision.
  */
 export type AutoReviewDecisionSource = 'agent';
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export type AwsCredentialType = 'accessKeys' | 'bedrockApiKey';
 export type BedrockProviderId = 'amazon-bedrock' | 'amazon-bedrock-runtime';
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export type BedrockSetupParams =
   | {
       profile: string;
@@ -1770,6 +1779,9 @@ export type ProviderSettingsPatch =
       type: 'gcp';
     };
 export type GcpProviderId = 'gcp';
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export type RemoteControlClientsListOrder = 'asc' | 'desc';
 export type McpServerOauthClientRegistration = 'auto' | 'cimd' | 'dcr';
 export type McpServerStatusDetail = 'full' | 'toolsAndAuthOnly';
@@ -2097,6 +2109,8 @@ export type PathUri = string;
  * Current status observed by app-server without starting or recovering an environment.
  *
  * For a currently ready remote environment, app-server asks the existing exec-server connection for `environment/status` without allowing recovery.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export type EnvironmentStatusKind = 'ready' | 'pending' | 'disconnected' | 'unknown';
 export type ParsedCommand =
@@ -2217,6 +2231,8 @@ export type GuardianApprovalReviewAction =
 export type GuardianCommandSource = 'shell' | 'unifiedExec';
 /**
  * Final allow/deny outcome returned by the guardian reviewer.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export type GuardianAssessmentOutcome = 'allow' | 'deny';
 export type HookOutputEntryKind = 'warning' | 'stop' | 'feedback' | 'context' | 'error';
@@ -2756,7 +2772,13 @@ export type NullableGatewayOAuthLoginParams = GatewayOAuthLoginParams | null;
 export type NullableGatewayOAuthReadParams = GatewayOAuthReadParams | null;
 export type NullableGetAccountRateLimitsParams = GetAccountRateLimitsParams | null;
 export type NullableGetAccountTokenUsageParams = GetAccountTokenUsageParams | null;
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export type NullableRemoteControlDisableParams = RemoteControlDisableParams | null;
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export type NullableRemoteControlEnableParams = RemoteControlEnableParams | null;
 export type PermissionGrantScope = 'turn' | 'session';
 export type PluginAuthPolicy = 'ON_INSTALL' | 'ON_USE';
@@ -3393,11 +3415,22 @@ export type ThreadTimelineEntry =
       type: 'turnCompleted';
     };
 export type ThreadUnsubscribeStatus = 'notLoaded' | 'notSubscribed' | 'unsubscribed';
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export type TurnSettingsUpdateStatus = 'applied' | 'targetUnavailable';
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export type UserVerificationBiometricType = 'fingerprint';
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export type UserVerificationCancellationReason = 'userCancelled' | 'interrupted';
 /**
  * Closed error categories; native diagnostic payloads must not cross this boundary.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export type UserVerificationErrorDetails =
   | {
@@ -3416,8 +3449,17 @@ export type UserVerificationErrorDetails =
       reason: UserVerificationFailureReason;
       type: 'failed';
     };
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export type UserVerificationInvalidRequestReason = 'invalidParams';
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export type UserVerificationUnavailableReason = 'credentialMissing' | 'biometricsUnavailable' | 'providerUnavailable';
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export type UserVerificationFailureReason = 'authenticationFailed' | 'timeout' | 'providerError' | 'serviceError';
 export type WindowsSandboxReadiness = 'ready' | 'notConfigured' | 'updateRequired';
 
@@ -3497,13 +3539,22 @@ export interface AccountSessionWorkspace {
   kind?: AccountSessionWorkspaceKind | null;
   name?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface AccountSessionsListParams {
   refreshWorkspaceMetadata?: boolean;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface AccountSessionsResponse {
   activeSessionId?: string | null;
   sessions: AccountSession[];
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface AccountSessionsSwitchParams {
   /**
    * Workspace to select within that login; this is not a user identifier.
@@ -3909,13 +3960,21 @@ export interface AutoReviewRequirements {
   ignoreRules?: string[] | null;
   requiredOnModels?: string[] | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface BedrockAwsProfile {
   name: string;
   region?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface BedrockCheckGovCloudRequirementsParams {}
 /**
  * Advisory check of the current Bedrock configuration after login or setup.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface BedrockCheckGovCloudRequirementsResponse {
   /**
@@ -3927,15 +3986,27 @@ export interface BedrockCheckGovCloudRequirementsResponse {
    */
   shouldWarn: boolean;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface BedrockDiscoverParams {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface BedrockDiscoverResponse {
   environmentCredentials: BedrockEnvironmentCredential[];
   profiles: BedrockAwsProfile[];
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface BedrockEnvironmentCredential {
   region?: string | null;
   type: AwsCredentialType;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface BedrockSetupResponse {}
 export interface BrowserUseConfig {
   allow_history_access?: boolean | null;
@@ -4049,12 +4120,26 @@ export interface InitializeCapabilities {
    */
   requiredHumanApproval?: boolean;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ServerDiagnosticsParams {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface UserVerificationStatusParams {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface UserVerificationEnrollParams {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface UserVerificationDeleteParams {}
 /**
  * Local signing primitive, independent of any pending elicitation.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface UserVerificationVerifyParams {
   /**
@@ -4072,6 +4157,8 @@ export interface UserVerificationVerifyParams {
 }
 /**
  * Cancels a native verification RPC issued on this connection, not an elicitation. Use a fresh request ID for each operation and a distinct ID for this cancellation RPC.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface UserVerificationCancelParams {
   requestId: RequestId;
@@ -4079,6 +4166,8 @@ export interface UserVerificationCancelParams {
 export interface ThreadStartParams {
   /**
    * Allow a provider with an authoritative static model catalog to replace an unavailable requested model with its default.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   allowProviderModelFallback?: boolean;
   approvalPolicy?: AskForApproval | null;
@@ -4093,37 +4182,54 @@ export interface ThreadStartParams {
   cwd?: string | null;
   /**
    * Initial Daybreak choice for this persistent thread. Omitted or null leaves it unset. This does not select a turn's `cyberAccessProgram` or grant access. Not supported for ephemeral threads.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   daybreakEnabled?: boolean | null;
   developerInstructions?: string | null;
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   dynamicTools?: DynamicToolSpec[] | null;
   /**
    * Optional sticky environments for this thread.
    *
    * Omitted selects the default environment when environment access is enabled. Empty disables environment access for turns that do not provide a turn override. Non-empty selects the first environment as the current turn environment.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   environments?: TurnEnvironmentParams[] | null;
   ephemeral?: boolean | null;
   /**
    * If true, opt into emitting raw Responses API items on the event stream. This is for internal use only (e.g. Codex Cloud).
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   experimentalRawEvents?: boolean;
   /**
    * Persisted thread history contract to use for this new thread.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   historyMode?: ThreadHistoryMode | null;
   /**
    * Test-only experimental field used to validate experimental gating and schema filtering behavior in a stable way.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   mockExperimentalField?: string | null;
   model?: string | null;
   modelProvider?: string | null;
   /**
    * @deprecated Ignored. Use Ultra reasoning effort for proactive multi-agent behavior.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   multiAgentMode?: MultiAgentMode | null;
   /**
    * Named profile id for this thread. Cannot be combined with `sandbox`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   permissions?: string | null;
   /**
@@ -4132,15 +4238,21 @@ export interface ThreadStartParams {
   personality?: Personality | null;
   /**
    * Optional project identity for this new thread. Durable threads persist the assignment; ephemeral threads expose it only in live responses.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   projectId?: string | null;
   /**
    * Replace the thread's runtime workspace roots. Paths must be absolute.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   runtimeWorkspaceRoots?: AbsolutePathBuf[] | null;
   sandbox?: SandboxMode | null;
   /**
    * Capability roots selected for this thread by the hosting platform.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   selectedCapabilityRoots?: SelectedCapabilityRoot[] | null;
   serviceName?: string | null;
@@ -4199,10 +4311,14 @@ export interface ThreadResumeParams {
   excludeTurns?: boolean;
   /**
    * [UNSTABLE] FOR CODEX CLOUD - DO NOT USE. If specified, the thread will be resumed with the provided history instead of loaded from disk.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   history?: ResponseItem[] | null;
   /**
    * When present, include a `thread/turns/list` page in the resume response so clients can bootstrap recent turns without a second request.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   initialTurnsPage?: ThreadResumeInitialTurnsPageParams | null;
   /**
@@ -4212,10 +4328,14 @@ export interface ThreadResumeParams {
   modelProvider?: string | null;
   /**
    * [UNSTABLE] Specify the rollout path to resume from. If specified for a non-running thread, the thread_id param will be ignored. If thread_id identifies a running thread, the path must match the active rollout path.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   path?: string | null;
   /**
    * Named profile id for the resumed thread. Cannot be combined with `sandbox`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   permissions?: string | null;
   /**
@@ -4224,6 +4344,8 @@ export interface ThreadResumeParams {
   personality?: Personality | null;
   /**
    * Replace the thread's runtime workspace roots. Paths must be absolute.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   runtimeWorkspaceRoots?: AbsolutePathBuf[] | null;
   sandbox?: SandboxMode | null;
@@ -4273,11 +4395,15 @@ export interface ThreadForkParams {
   approvalsReviewer?: ApprovalsReviewer | null;
   /**
    * Persist the fork as an attached thread of its resolved source, hidden from ordinary lists. The source cannot be deleted while attached threads exist. Requires a paginated source and local storage; incompatible with ephemeral and deferGoalContinuation. Omitted or false creates an ordinary fork.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   attachToSource?: boolean;
   baseInstructions?: string | null;
   /**
    * Optional turn id to fork before, excluding that turn and all later turns. Cannot be combined with `last_turn_id`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   beforeTurnId?: string | null;
   config?: {
@@ -4286,6 +4412,8 @@ export interface ThreadForkParams {
   cwd?: string | null;
   /**
    * When true, carry the source thread's current goal into the fork without starting its initial automatic continuation. The next explicit turn owns the goal lifecycle, and normal automatic continuation resumes after it.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   deferGoalContinuation?: boolean;
   developerInstructions?: string | null;
@@ -4296,10 +4424,14 @@ export interface ThreadForkParams {
   excludeTurns?: boolean;
   /**
    * Disable MCP servers in prediction mode when the inherited window uses incremental tools on Responses Lite. Requires `experimentalPredictionMode: true`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   experimentalDisablePredictionMcp?: boolean;
   /**
    * Start from the loaded parent's effective config, tools, environments, and persisted history to maximize prompt-cache reuse. Requires a loaded, persisted parent and `ephemeral: true`. Enables `features.reasoning_effort_override` on the fork. Only `config.thread_unload_delay_secs` may override the inherited config. Cannot be combined with `path`, `lastTurnId`, or `beforeTurnId`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   experimentalPredictionMode?: boolean;
   /**
@@ -4315,14 +4447,20 @@ export interface ThreadForkParams {
   modelProvider?: string | null;
   /**
    * [UNSTABLE] Specify the rollout path to fork from. If specified, the thread_id param will be ignored.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   path?: string | null;
   /**
    * Named profile id for the forked thread. Cannot be combined with `sandbox`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   permissions?: string | null;
   /**
    * Replace the thread's runtime workspace roots. Paths must be absolute.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   runtimeWorkspaceRoots?: AbsolutePathBuf[] | null;
   sandbox?: SandboxMode | null;
@@ -4333,6 +4471,9 @@ export interface ThreadForkParams {
    */
   threadSource?: ThreadSource | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadSampleParams {
   /**
    * Allow sampling the latest turn before it finishes.
@@ -4365,6 +4506,9 @@ export interface ThreadSampleParams {
   threadSource?: ThreadSource | null;
   turnTrigger?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadSampleCancelParams {
   requestId: RequestId;
 }
@@ -4379,6 +4523,8 @@ export interface ThreadUnsubscribeParams {
 }
 /**
  * Parameters for `thread/increment_elicitation`.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadIncrementElicitationParams {
   /**
@@ -4388,6 +4534,8 @@ export interface ThreadIncrementElicitationParams {
 }
 /**
  * Parameters for `thread/decrement_elicitation`.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadDecrementElicitationParams {
   /**
@@ -4399,6 +4547,9 @@ export interface ThreadSetNameParams {
   name: string;
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadPredictionRequestParams {
   sourceTurnId: string;
   threadId: string;
@@ -4423,6 +4574,9 @@ export interface ThreadGoalClearParams {
   origin?: ThreadGoalMutationOrigin | null;
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadQueueAddParams {
   clientUserMessageId: string;
   input: UserInput[];
@@ -4444,6 +4598,9 @@ export interface TextElement {
    */
   placeholder?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadQueueListParams {
   /**
    * Opaque pagination cursor returned by a previous call.
@@ -4455,6 +4612,9 @@ export interface ThreadQueueListParams {
   limit?: number | null;
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadQueueUpdateParams {
   input: UserInput[];
   queuedSubmissionId: string;
@@ -4466,14 +4626,23 @@ export interface ThreadQueueUpdateParams {
   } | null;
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadQueueDeleteParams {
   queuedSubmissionId: string;
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadQueueReorderParams {
   queuedSubmissionIds: string[];
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadQueueStartParams {
   queuedSubmissionId?: string | null;
   threadId: string;
@@ -4481,6 +4650,8 @@ export interface ThreadQueueStartParams {
 export interface ThreadMetadataUpdateParams {
   /**
    * Save the client's Daybreak choice for this persistent thread. Omitted or null leaves it unchanged. This does not select a turn's `cyberAccessProgram` or grant access.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   daybreakEnabled?: boolean | null;
   /**
@@ -4489,6 +4660,8 @@ export interface ThreadMetadataUpdateParams {
   gitInfo?: ThreadMetadataGitInfoUpdateParams | null;
   /**
    * Omit to leave the project unchanged, use an empty string to clear it, or provide an existing project ID to assign it.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   projectId?: string | null;
   threadId: string;
@@ -4562,6 +4735,9 @@ export interface ThreadSectionMoveParams {
    */
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadSettingsUpdateParams {
   /**
    * Override the approval policy for subsequent turns.
@@ -4638,16 +4814,25 @@ export interface Settings {
   model: string;
   reasoning_effort?: ReasoningEffort | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadMemoryModeSetParams {
   mode: ThreadMemoryMode;
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadMemoryReadParams {
   /**
    * The thread must already be started or resumed.
    */
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface MemoryStatusParams {
   /**
    * Required distinct consolidated threads. Defaults to 20; supported range is 1..=4096.
@@ -4680,9 +4865,15 @@ export interface ThreadApproveGuardianDeniedActionParams {
   };
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadBackgroundTerminalsCleanParams {
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadBackgroundTerminalsListParams {
   /**
    * Opaque pagination cursor returned by a previous call.
@@ -4694,6 +4885,9 @@ export interface ThreadBackgroundTerminalsListParams {
   limit?: number | null;
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadBackgroundTerminalsTerminateParams {
   processId: string;
   threadId: string;
@@ -4713,6 +4907,8 @@ export interface ThreadRevertParams {
 export interface ThreadListParams {
   /**
    * Optional ancestor thread filter. Returns spawned descendants at any depth, excluding the ancestor itself. Mutually exclusive with `parentThreadId`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   ancestorThreadId?: string | null;
   /**
@@ -4721,6 +4917,8 @@ export interface ThreadListParams {
   archived?: boolean | null;
   /**
    * Return only persistent threads attached to this thread, including empty threads. Mutually exclusive with parentThreadId and ancestorThreadId. Omitting this filter keeps attached threads hidden from ordinary listings.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   attachedToThreadId?: string | null;
   /**
@@ -4741,6 +4939,8 @@ export interface ThreadListParams {
   excludedThreadIds?: string[] | null;
   /**
    * Include persistent threads attached to a parent when searching by title.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   includeAttachedThreads?: boolean;
   /**
@@ -4761,10 +4961,14 @@ export interface ThreadListParams {
   originators?: string[] | null;
   /**
    * Optional direct parent thread filter. Mutually exclusive with `ancestorThreadId`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   parentThreadId?: string | null;
   /**
    * Omit to include every project, set to null for unassigned threads, or provide a project ID to return only threads in that project.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   projectId?: string | null;
   /**
@@ -4792,6 +4996,9 @@ export interface ThreadListParams {
    */
   useStateDbOnly?: boolean;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectListParams {
   cursor?: string | null;
   limit?: number | null;
@@ -4804,9 +5011,15 @@ export interface ProjectListParams {
    */
   sortKey?: ProjectSortKey | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectReadParams {
   projectId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectCreateParams {
   idempotencyKey: string;
   metadata?: {
@@ -4818,6 +5031,9 @@ export interface ProjectCreateParams {
 export interface ProjectRoot {
   path: AbsolutePathBuf;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectImportParams {
   idempotencyKey: string;
   metadata?: {
@@ -4827,6 +5043,9 @@ export interface ProjectImportParams {
   roots: ProjectRoot[];
   threads?: string[] | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectUpdateParams {
   metadata?: {
     [k: string]: string;
@@ -4835,6 +5054,9 @@ export interface ProjectUpdateParams {
   projectId: string;
   roots?: ProjectRoot[] | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectMoveParams {
   /**
    * Place the project before this ID, or append it when omitted or null.
@@ -4842,6 +5064,9 @@ export interface ProjectMoveParams {
   beforeProjectId?: string | null;
   projectId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectDeleteParams {
   projectId: string;
 }
@@ -4901,6 +5126,9 @@ export interface ThreadSectionDeleteParams {
    */
   sectionId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadSearchParams {
   /**
    * Optional archived filter; when set to true, only archived threads are returned. If false or null, only non-archived threads are returned.
@@ -4941,12 +5169,16 @@ export interface ThreadSearchParams {
 }
 /**
  * Request cancellation on the same connection. `thread/search/cancel` targets only `thread/search`; `thread/search/stream/cancel` targets only `thread/search/stream`. Cancellation is idempotent: the cancel response acknowledges the request, and an interrupted search completes with an error after its subprocess is stopped and reaped. If completion races cancellation, the original search may still succeed. An already-completed search is unaffected.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadSearchCancelParams {
   requestId: RequestId;
 }
 /**
  * Parameters for searching visible message occurrences within one paginated thread.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadSearchOccurrencesParams {
   /**
@@ -4980,6 +5212,9 @@ export interface ThreadReadParams {
   includeTurns?: boolean;
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadReadStateUpdateParams {
   /**
    * Revision of the row or transcript actually seen. Conflicts require a fresh user action.
@@ -5033,15 +5268,21 @@ export interface ThreadItemsListParams {
 export interface ThreadItemOutputDeferral {
   /**
    * Defer nonempty output from successful commands.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   commandExecution?: boolean;
   /**
    * Defer nonempty plain-text results from successful MCP tool calls.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   mcpToolCall?: boolean;
 }
 /**
  * EXPERIMENTAL - retrieve a bounded set of persisted items from one turn.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadItemsReadParams {
   /**
@@ -5053,6 +5294,8 @@ export interface ThreadItemsReadParams {
 }
 /**
  * Calling `thread/guardianReview` subscribes the connection to the thread. The subscription remains after the review completes, keeping the thread loaded until the client calls `thread/unsubscribe` or disconnects. Sequential calls on the same loaded thread can reuse Guardian history across direct reviews and live approvals. The reviewer keeps a separate conversation from the actor and follows the parent thread's normal persistence settings. A retry evaluates the final call again under the current policy.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadGuardianReviewParams {
   threadId: string;
@@ -5066,6 +5309,8 @@ export interface ThreadInjectItemsParams {
 }
 /**
  * Prepare an approved plan for the first turn of a fresh thread.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadPrepareApprovedPlanParams {
   /**
@@ -5123,6 +5368,9 @@ export interface PluginListParams {
    */
   marketplaceKinds?: PluginListMarketplaceKind[] | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface PluginSearchParams {
   cursor?: string | null;
   cwds?: AbsolutePathBuf[] | null;
@@ -5314,6 +5562,8 @@ export interface PluginUninstallParams {
 export interface TurnStartParams {
   /**
    * Optional client-provided context fragments keyed by an opaque source identifier.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   additionalContext?: {
     [k: string]: AdditionalContextEntry;
@@ -5331,6 +5581,8 @@ export interface TurnStartParams {
    * EXPERIMENTAL - Set a pre-set collaboration mode. Takes precedence over model, reasoning_effort, and developer instructions if set.
    *
    * For `collaboration_mode.settings.developer_instructions`, `null` means "use the built-in instructions for the selected mode".
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   collaborationMode?: CollaborationMode | null;
   /**
@@ -5339,6 +5591,8 @@ export interface TurnStartParams {
   cwd?: string | null;
   /**
    * EXPERIMENTAL - Request an authorized cyber program for this turn. Omission preserves automatic behavior. This does not grant access.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   cyberAccessProgram?: CyberAccessProgram | null;
   /**
@@ -5353,6 +5607,8 @@ export interface TurnStartParams {
    * Optional environments for this turn and subsequent turns.
    *
    * Omitted uses the thread sticky environments. Empty disables environment access for this turn. Non-empty selects the first environment as the current turn environment for this turn.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   environments?: TurnEnvironmentParams[] | null;
   input: UserInput[];
@@ -5362,6 +5618,8 @@ export interface TurnStartParams {
   model?: string | null;
   /**
    * @deprecated Ignored. Use `effort: "ultra"` for proactive multi-agent behavior.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   multiAgentMode?: MultiAgentMode | null;
   /**
@@ -5378,6 +5636,8 @@ export interface TurnStartParams {
   parentTurnId?: string | null;
   /**
    * Select a named permissions profile id for this turn and subsequent turns. Cannot be combined with `sandboxPolicy`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   permissions?: string | null;
   /**
@@ -5390,12 +5650,16 @@ export interface TurnStartParams {
    * Entries are flattened into the JSON string sent as `client_metadata["x-codex-turn-metadata"]` on ResponsesAPI HTTP and websocket requests.
    *
    * They are not sent as top-level ResponsesAPI `client_metadata` keys, and reserved keys such as `session_id`, `thread_id`, `turn_id`, and `window_id` cannot be overridden.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   responsesapiClientMetadata?: {
     [k: string]: string;
   } | null;
   /**
    * Merge entries into the ResponsesAPI turn metadata without removing existing entries. Applied after `responsesapiClientMetadata` if both are provided; reserved keys remain protected.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   responsesapiClientMetadataPatch?: {
     [k: string]: string;
@@ -5408,6 +5672,8 @@ export interface TurnStartParams {
   rootTurnId?: string | null;
   /**
    * Replace the thread's runtime workspace roots for this turn and subsequent turns. Paths must be absolute.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   runtimeWorkspaceRoots?: AbsolutePathBuf[] | null;
   /**
@@ -5444,6 +5710,8 @@ export interface TurnToolOutput {
 }
 /**
  * Experimental settings changes for one running turn, not future turns. Unsupported fields are rejected rather than silently ignored. Any live task kind may accept publication. Child sessions and consumers of frozen initial settings are unchanged.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface TurnSettingsUpdateParams {
   /**
@@ -5476,6 +5744,8 @@ export interface TurnSettingsUpdateParams {
 export interface TurnSteerParams {
   /**
    * Optional client-provided context fragments keyed by an opaque source identifier.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   additionalContext?: {
     [k: string]: AdditionalContextEntry;
@@ -5492,12 +5762,16 @@ export interface TurnSteerParams {
    * Entries are flattened into the JSON string sent as `client_metadata["x-codex-turn-metadata"]` on ResponsesAPI HTTP and websocket requests.
    *
    * They are not sent as top-level ResponsesAPI `client_metadata` keys, and reserved keys such as `session_id`, `thread_id`, `turn_id`, and `window_id` cannot be overridden.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   responsesapiClientMetadata?: {
     [k: string]: string;
   } | null;
   /**
    * Merge entries into the ResponsesAPI turn metadata without removing existing entries. Applied after `responsesapiClientMetadata` if both are provided; reserved keys remain protected.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   responsesapiClientMetadataPatch?: {
     [k: string]: string;
@@ -5510,6 +5784,8 @@ export interface TurnInterruptParams {
 }
 /**
  * EXPERIMENTAL - start a thread-scoped realtime session.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadRealtimeStartParams {
   /**
@@ -5593,6 +5869,8 @@ export interface ThreadRealtimeInitialItem {
 }
 /**
  * EXPERIMENTAL - append audio input to thread realtime.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadRealtimeAppendAudioParams {
   audio: ThreadRealtimeAudioChunk;
@@ -5610,6 +5888,8 @@ export interface ThreadRealtimeAudioChunk {
 }
 /**
  * EXPERIMENTAL - append text input to thread realtime.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadRealtimeAppendTextParams {
   role?: ConversationTextRole & string;
@@ -5618,6 +5898,8 @@ export interface ThreadRealtimeAppendTextParams {
 }
 /**
  * EXPERIMENTAL - append speakable text to thread realtime.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadRealtimeAppendSpeechParams {
   text: string;
@@ -5625,18 +5907,25 @@ export interface ThreadRealtimeAppendSpeechParams {
 }
 /**
  * EXPERIMENTAL - stop thread realtime.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadRealtimeStopParams {
   threadId: string;
 }
 /**
  * EXPERIMENTAL - list ordinary and realtime thread history in rollout order.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadTimelineListParams {
   cursor?: string | null;
   limit?: number | null;
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadRealtimeListParams {
   afterPosition?: number | null;
   cursor?: string | null;
@@ -5670,6 +5959,8 @@ export interface ThreadRealtimeListParams {
 }
 /**
  * EXPERIMENTAL - list voices supported by thread realtime.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadRealtimeListVoicesParams {}
 export interface ReviewStartParams {
@@ -5775,33 +6066,53 @@ export interface RemoteControlEnableParams {
 export interface RemoteControlDisableParams {
   ephemeral?: boolean;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface RemoteControlPairingStartParams {
   manualCode?: boolean;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface RemoteControlPairingStatusParams {
   manualPairingCode?: string | null;
   pairingCode?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface RemoteControlClientsListParams {
   cursor?: string | null;
   environmentId: string;
   limit?: number | null;
   order?: RemoteControlClientsListOrder | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface RemoteControlClientsRevokeParams {
   clientId: string;
   environmentId: string;
 }
 /**
  * EXPERIMENTAL - list collaboration mode presets.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface CollaborationModeListParams {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface MockExperimentalMethodParams {
   /**
    * Test-only payload field.
    */
   value?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface EnvironmentAddParams {
   /**
    * Optional raw bearer token for executor authentication, including reconnects. Requires a secure transport or a loopback destination.
@@ -5828,11 +6139,16 @@ export interface EnvironmentSkillsParams {
    */
   required?: string[] | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface EnvironmentInfoParams {
   environmentId: string;
 }
 /**
  * Parameters for reading the current status of one configured environment.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface EnvironmentStatusParams {
   /**
@@ -5908,6 +6224,9 @@ export interface McpResourceReadTarget {
    */
   linkId: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface McpServerEventStreamStartParams {
   _meta?: unknown;
   arguments: unknown;
@@ -5916,6 +6235,9 @@ export interface McpServerEventStreamStartParams {
   subscriptionId: string;
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface McpServerEventStreamStopParams {
   subscriptionId: string;
 }
@@ -5934,6 +6256,9 @@ export interface WindowsSandboxSetupStartParams {
   cwd?: AbsolutePathBuf | null;
   mode: WindowsSandboxSetupMode;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface GcpSetupParams {
   /**
    * Absolute path to a credential file on the app-server host. Omit or pass `null` to clear the active user configuration's override and use ADC. If another configuration layer would still supply a credential file, setup fails without saving changes.
@@ -6045,6 +6370,8 @@ export interface CommandExecParams {
    * Optional active permissions profile id for this command.
    *
    * Defaults to the user's configured permissions when omitted. Cannot be combined with `sandboxPolicy`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   permissionProfile?: string | null;
   /**
@@ -6144,6 +6471,8 @@ export interface CommandExecResizeParams {
  * Spawn a standalone process (argv vector) without a Codex sandbox on the host where the app server is running.
  *
  * `process/spawn` returns after the process has started and the connection-scoped `processHandle` has been registered. Process output and exit are reported via `process/outputDelta` and `process/exited` notifications.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ProcessSpawnParams {
   /**
@@ -6216,6 +6545,8 @@ export interface ProcessTerminalSize {
 }
 /**
  * Write stdin bytes to a running `process/spawn` session, close stdin, or both.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ProcessWriteStdinParams {
   /**
@@ -6233,6 +6564,8 @@ export interface ProcessWriteStdinParams {
 }
 /**
  * Terminate a running `process/spawn` session.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ProcessKillParams {
   /**
@@ -6242,6 +6575,8 @@ export interface ProcessKillParams {
 }
 /**
  * Resize a running PTY-backed `process/spawn` session.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ProcessResizePtyParams {
   /**
@@ -6418,14 +6753,23 @@ export interface FuzzyFileSearchParams {
   query: string;
   roots: string[];
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface FuzzyFileSearchSessionStartParams {
   roots: string[];
   sessionId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface FuzzyFileSearchSessionUpdateParams {
   query: string;
   sessionId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface FuzzyFileSearchSessionStopParams {
   sessionId: string;
 }
@@ -6435,6 +6779,8 @@ export interface CollabAgentState {
 }
 /**
  * EXPERIMENTAL - collaboration mode presets response.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface CollaborationModeListResponse {
   data: CollaborationModeMask[];
@@ -6513,6 +6859,8 @@ export interface CommandExecutionOutputDeltaNotification {
 export interface CommandExecutionRequestApprovalParams {
   /**
    * Optional additional permissions requested for this command.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   additionalPermissions?: AdditionalPermissionProfile | null;
   /**
@@ -6525,6 +6873,8 @@ export interface CommandExecutionRequestApprovalParams {
   approvalId?: string | null;
   /**
    * Ordered list of decisions the client may present for this prompt.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   availableDecisions?: CommandExecutionApprovalDecision[] | null;
   /**
@@ -6631,6 +6981,9 @@ export interface Config {
    * [UNSTABLE] Optional default for where approval requests are routed for review.
    */
   approvals_reviewer?: ApprovalsReviewer | null;
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   apps?: AppsConfig | null;
   browser_use?: BrowserUseConfig | null;
   /**
@@ -6707,6 +7060,9 @@ export interface ConfigRequirements {
   allowManagedHooksOnly?: boolean | null;
   allowRemoteControl?: boolean | null;
   allowedApprovalPolicies?: AskForApproval[] | null;
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   allowedApprovalsReviewers?: ApprovalsReviewer[] | null;
   /**
    * Effective login methods after managed, forced-login, and workspace restrictions. An empty list permits no login method. Older servers may omit this field.
@@ -6718,6 +7074,9 @@ export interface ConfigRequirements {
   allowedSandboxModes?: SandboxMode[] | null;
   allowedWebSearchModes?: WebSearchMode[] | null;
   allowedWindowsSandboxImplementations?: WindowsSandboxImplementation[] | null;
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   application?: ApplicationRequirements | null;
   autoReview?: AutoReviewRequirements | null;
   browserUse?: BrowserUseRequirements | null;
@@ -6731,6 +7090,9 @@ export interface ConfigRequirements {
     [k: string]: boolean;
   } | null;
   feedback?: FeedbackRequirements | null;
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   hooks?: ManagedHooksRequirements | null;
   inAppBrowser?: InAppBrowserRequirements | null;
   logDir?: string | null;
@@ -6746,6 +7108,9 @@ export interface ConfigRequirements {
     [k: string]: unknown;
   } | null;
   models?: ModelsRequirements | null;
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   network?: NetworkRequirements | null;
   otel?: OtelRequirements | null;
   sqliteHome?: string | null;
@@ -6944,11 +7309,17 @@ export interface DynamicToolCallResponse {
   contentItems: DynamicToolCallOutputContentItem[];
   success: boolean;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface EnvironmentAddResponse {}
 export interface EnvironmentConnectionNotification {
   environmentId: string;
   threadId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface EnvironmentInfoResponse {
   /**
    * Default working directory reported by the environment, as a canonical file URI.
@@ -6956,6 +7327,9 @@ export interface EnvironmentInfoResponse {
   cwd?: PathUri | null;
   shell: EnvironmentShellInfo;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface EnvironmentShellInfo {
   /**
    * Stable shell name, for example `zsh`, `bash`, `powershell`, `sh`, or `cmd`.
@@ -6968,6 +7342,8 @@ export interface EnvironmentShellInfo {
 }
 /**
  * Current status for the requested environment.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface EnvironmentStatusResponse {
   /**
@@ -7308,8 +7684,17 @@ export interface FuzzyFileSearchResult {
 export interface FuzzyFileSearchSessionCompletedNotification {
   sessionId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface FuzzyFileSearchSessionStartResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface FuzzyFileSearchSessionStopResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface FuzzyFileSearchSessionUpdateResponse {}
 export interface FuzzyFileSearchSessionUpdatedNotification {
   files: FuzzyFileSearchResult[];
@@ -7358,6 +7743,9 @@ export interface GatewayOAuthReadResponse {
    */
   supportsDeviceAuth?: boolean;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface GcpSetupResponse {}
 export interface GetAccountRateLimitsResponse {
   /**
@@ -7426,6 +7814,9 @@ export interface GetAccountResponse {
    * ChatGPT user ID belonging to this account response, when available.
    */
   userId?: string | null;
+  /**
+   * @experimental Needs `experimentalApi: true` (the default).
+   */
   workspaceRouting?: WorkspaceRouting | null;
 }
 export interface WorkspaceRouting {
@@ -7986,7 +8377,13 @@ export interface McpServerEventStreamNotification {
   notification: McpServerEventNotification;
   subscriptionId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface McpServerEventStreamStartResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface McpServerEventStreamStopResponse {}
 export interface McpServerOauthLoginCompletedNotification {
   error?: string | null;
@@ -8029,11 +8426,20 @@ export interface McpToolCallProgressNotification {
   threadId: string;
   turnId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface MemoryResetResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface MemoryStatusResponse {
   v2ConsolidatedThreads: number;
   v2Ready: boolean;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface MockExperimentalMethodResponse {
   /**
    * Echoes the input `value`.
@@ -8432,6 +8838,9 @@ export interface PluginReconcileResponse {
    */
   failedRemotePluginIds: string[];
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface PluginSearchResponse {
   data: PluginSearchResult[];
   nextCursor?: string | null;
@@ -8514,6 +8923,8 @@ export interface ProcessExitedNotification {
 }
 /**
  * Empty success response for `process/kill`.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ProcessKillResponse {}
 /**
@@ -8539,14 +8950,20 @@ export interface ProcessOutputDeltaNotification {
 }
 /**
  * Empty success response for `process/resizePty`.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ProcessResizePtyResponse {}
 /**
  * Successful response for `process/spawn`.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ProcessSpawnResponse {}
 /**
  * Empty success response for `process/writeStdin`.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ProcessWriteStdinResponse {}
 export interface Project {
@@ -8567,21 +8984,42 @@ export interface ProjectChangedNotification {
   changeType: ProjectChangeType;
   projectId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectCreateResponse {
   project: Project;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectDeleteResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectImportResponse {
   project: Project;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectListResponse {
   data: Project[];
   nextCursor?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectMoveResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectReadResponse {
   project: Project;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ProjectUpdateResponse {
   project: Project;
 }
@@ -8653,6 +9091,9 @@ export interface ReasoningTextDeltaNotification {
   threadId: string;
   turnId: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface RemoteControlClient {
   appVersion?: string | null;
   clientId: string;
@@ -8663,29 +9104,47 @@ export interface RemoteControlClient {
   osVersion?: string | null;
   platform?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface RemoteControlClientsListResponse {
   data: RemoteControlClient[];
   nextCursor?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface RemoteControlClientsRevokeResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface RemoteControlDisableResponse {
   environmentId?: string | null;
   installationId: string;
   serverName: string;
   status: RemoteControlConnectionStatus;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface RemoteControlEnableResponse {
   environmentId?: string | null;
   installationId: string;
   serverName: string;
   status: RemoteControlConnectionStatus;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface RemoteControlPairingStartResponse {
   environmentId: string;
   expiresAt: number;
   manualPairingCode?: string | null;
   pairingCode: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface RemoteControlPairingStatusResponse {
   claimed: boolean;
 }
@@ -8698,6 +9157,9 @@ export interface RemoteControlStatusChangedNotification {
   serverName: string;
   status: RemoteControlConnectionStatus;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface RemoteControlStatusReadResponse {
   environmentId?: string | null;
   installationId: string;
@@ -8748,6 +9210,8 @@ export interface Turn {
 }
 /**
  * Acknowledges the compression trigger, not completion. Existing maintenance locks and cooldowns can cause the background pass to skip without doing work.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface RolloutCompressResponse {}
 export interface SendAddCreditsNudgeEmailResponse {
@@ -8762,6 +9226,9 @@ export interface ServerDiagnosticsProcess {
   physicalFootprintBytes?: number | null;
   residentMemoryBytes?: number | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ServerDiagnosticsResponse {
   gauges: ServerDiagnosticsGauge[];
   process: ServerDiagnosticsProcess;
@@ -8780,10 +9247,14 @@ export interface Thread {
   agentRole?: string | null;
   /**
    * Parent that owns this persisted attached thread, independent of fork or spawn lineage.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   attachedToThreadId?: string | null;
   /**
    * Whether the app server accepts direct turn input for this loaded thread. `None` means the capability is unavailable, such as for an unloaded stored thread.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   canAcceptDirectInput?: boolean | null;
   /**
@@ -8800,10 +9271,14 @@ export interface Thread {
   cwd: AbsolutePathBuf;
   /**
    * Saved Daybreak choice, independent of turn execution. Null if unset.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   daybreakEnabled?: boolean | null;
   /**
    * Current environments for a loaded thread, in priority order, primary first. `null` means the thread is not loaded or the server does not expose its selection. An empty list means no environments are selected. This does not report connection status.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   environments?: ThreadEnvironment[] | null;
   /**
@@ -8812,6 +9287,8 @@ export interface Thread {
   ephemeral: boolean;
   /**
    * Optional implementation-specific thread data.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   extra?: ThreadExtra | null;
   /**
@@ -9039,12 +9516,16 @@ export interface ThreadSettings {
   effort?: ReasoningEffort | null;
   /**
    * Environments configured for future turns, in priority order, primary first. `null` means the server does not expose the selection; [] means none are selected.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   environments?: ThreadEnvironment[] | null;
   model: string;
   modelProvider: string;
   /**
    * @deprecated Always `explicitRequestOnly`. Use `effort` for Ultra behavior.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   multiAgentMode?: MultiAgentMode & string;
   /**
@@ -9366,6 +9847,9 @@ export interface ThreadAttachmentOwnerListResponse {
  * Successful deletion does not return additional attachment data.
  */
 export interface ThreadAttachmentRemoveResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadBackgroundTerminal {
   command: string;
   cpuPercent?: number | null;
@@ -9375,7 +9859,13 @@ export interface ThreadBackgroundTerminal {
   processId: string;
   rssKb?: number | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadBackgroundTerminalsCleanResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadBackgroundTerminalsListResponse {
   data: ThreadBackgroundTerminal[];
   /**
@@ -9383,12 +9873,17 @@ export interface ThreadBackgroundTerminalsListResponse {
    */
   nextCursor?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadBackgroundTerminalsTerminateResponse {
   terminated: boolean;
 }
 export interface ThreadCompactStartResponse {}
 /**
  * Response for `thread/decrement_elicitation`.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadDecrementElicitationResponse {
   /**
@@ -9404,6 +9899,8 @@ export interface ThreadDeleteResponse {}
 export interface ThreadForkResponse {
   /**
    * Named or implicit built-in profile that produced the active permissions, when known.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   activePermissionProfile?: ActivePermissionProfile | null;
   approvalPolicy: AskForApproval;
@@ -9424,11 +9921,15 @@ export interface ThreadForkResponse {
   modelProvider: string;
   /**
    * @deprecated Always `explicitRequestOnly`. Use `reasoningEffort` for Ultra behavior.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   multiAgentMode?: MultiAgentMode & string;
   reasoningEffort?: ReasoningEffort | null;
   /**
    * Thread-scoped runtime workspace roots used to materialize `:workspace_roots`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   runtimeWorkspaceRoots?: AbsolutePathBuf[];
   /**
@@ -9447,12 +9948,18 @@ export interface ThreadGoalGetResponse {
 export interface ThreadGoalSetResponse {
   goal: ThreadGoal;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadGuardianAssessment {
   outcome: GuardianAssessmentOutcome;
   rationale: string;
   riskLevel: GuardianRiskLevel;
   userAuthorization: GuardianUserAuthorization;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadGuardianReviewResponse {
   /**
    * Null when current policy or a remembered approval skips review.
@@ -9462,6 +9969,8 @@ export interface ThreadGuardianReviewResponse {
 }
 /**
  * Response for `thread/increment_elicitation`.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadIncrementElicitationResponse {
   /**
@@ -9482,6 +9991,8 @@ export interface ThreadItemEntry {
   item: ThreadItem;
   /**
    * The saved output was omitted. Fetch the complete item with `thread/items/read`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   outputDeferred?: boolean;
   /**
@@ -9506,6 +10017,8 @@ export interface ThreadItemsListResponse {
 }
 /**
  * EXPERIMENTAL - persisted items returned in canonical stored order.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadItemsReadResponse {
   data: ThreadItemEntry[];
@@ -9522,6 +10035,8 @@ export interface ThreadListResponse {
   nextCursor?: string | null;
   /**
    * Local receipts for eligible threads on this page, keyed by thread ID. Null means durable read state is unavailable; an absent key means that row is ineligible.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   readStates?: {
     [k: string]: ThreadReadState;
@@ -9537,7 +10052,13 @@ export interface ThreadLoadedListResponse {
    */
   nextCursor?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadMemoryModeSetResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadMemoryReadResponse {
   /**
    * Summary from the thread's selected memory version. Null when memory use is disabled or the selected summary is missing, unreadable, or blank.
@@ -9547,19 +10068,34 @@ export interface ThreadMemoryReadResponse {
 export interface ThreadMetadataUpdateResponse {
   thread: Thread;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadPredictionRequestResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadPrepareApprovedPlanResponse {
   /**
    * Initial user prompt. If no attachment is readable, the plan is already in the thread's context.
    */
   prompt: string;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadQueueAddResponse {
   queuedSubmission: QueuedSubmission;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadQueueDeleteResponse {
   deleted: boolean;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadQueueListResponse {
   data: QueuedSubmission[];
   /**
@@ -9567,39 +10103,62 @@ export interface ThreadQueueListResponse {
    */
   nextCursor?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadQueueReorderResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadQueueStartResponse {
   turn: Turn;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadQueueUpdateResponse {
   queuedSubmission: QueuedSubmission;
 }
 export interface ThreadReadResponse {
   /**
    * Local receipt. Null means this thread's durable read state is unavailable.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   readState?: ThreadReadState | null;
   thread: Thread;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadReadStateUpdateResponse {
   readState: ThreadReadState;
 }
 /**
  * EXPERIMENTAL - response for appending realtime audio input.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadRealtimeAppendAudioResponse {}
 /**
  * EXPERIMENTAL - response for appending realtime speech.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadRealtimeAppendSpeechResponse {}
 /**
  * EXPERIMENTAL - response for appending realtime text input.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadRealtimeAppendTextResponse {}
 export interface ThreadRealtimeEntry {
   item: ThreadRealtimeItem;
   position: number;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadRealtimeListResponse {
   coverage: ThreadRealtimeCoverage;
   data: ThreadRealtimeEntry[];
@@ -9612,21 +10171,29 @@ export interface ThreadRealtimeListResponse {
 }
 /**
  * EXPERIMENTAL - response for listing supported realtime voices.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadRealtimeListVoicesResponse {
   voices: RealtimeVoicesList;
 }
 /**
  * EXPERIMENTAL - response for starting thread realtime.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadRealtimeStartResponse {}
 /**
  * EXPERIMENTAL - response for stopping thread realtime.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadRealtimeStopResponse {}
 export interface ThreadResumeResponse {
   /**
    * Named or implicit built-in profile that produced the active permissions, when known.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   activePermissionProfile?: ActivePermissionProfile | null;
   approvalPolicy: AskForApproval;
@@ -9645,6 +10212,8 @@ export interface ThreadResumeResponse {
   disabledPluginIds?: string[];
   /**
    * `thread/turns/list` page returned when requested by `initialTurnsPage`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   initialTurnsPage?: TurnsPage | null;
   /**
@@ -9661,11 +10230,15 @@ export interface ThreadResumeResponse {
   modelProvider: string;
   /**
    * @deprecated Always `explicitRequestOnly`. Use `reasoningEffort` for Ultra behavior.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   multiAgentMode?: MultiAgentMode & string;
   reasoningEffort?: ReasoningEffort | null;
   /**
    * Thread-scoped runtime workspace roots used to materialize `:workspace_roots`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   runtimeWorkspaceRoots?: AbsolutePathBuf[];
   /**
@@ -9704,7 +10277,13 @@ export interface ThreadRevertResponse {
    */
   turnsBackwardsCursor?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadSampleCancelResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadSampleResponse {
   cachedInputTokens?: number | null;
   inputTokens?: number | null;
@@ -9716,9 +10295,14 @@ export interface ThreadSampleResponse {
    */
   text?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadSearchCancelResponse {}
 /**
  * One visible message occurrence returned by [`ThreadSearchOccurrencesResponse`].
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadSearchOccurrence {
   itemId: string;
@@ -9735,6 +10319,8 @@ export interface ThreadSearchOccurrence {
 }
 /**
  * UTF-16 code-unit range within `snippet`.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadSearchTextRange {
   /**
@@ -9746,6 +10332,9 @@ export interface ThreadSearchTextRange {
    */
   start: number;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadSearchOccurrencesResponse {
   /**
    * Occurrences in chronological message order.
@@ -9756,6 +10345,9 @@ export interface ThreadSearchOccurrencesResponse {
    */
   nextCursor?: string | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadSearchResponse {
   /**
    * Opaque cursor to pass as `cursor` when reversing `sortDirection`. This is only populated when the page contains at least one thread. Use it with the opposite `sortDirection`; for timestamp sorts it anchors at the start of the page timestamp so same-second updates are not skipped.
@@ -9795,11 +10387,16 @@ export interface ThreadSectionUpdateResponse {
   section: ThreadSection;
 }
 export interface ThreadSetNameResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface ThreadSettingsUpdateResponse {}
 export interface ThreadShellCommandResponse {}
 export interface ThreadStartResponse {
   /**
    * Named or implicit built-in profile that produced the active permissions, when known.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   activePermissionProfile?: ActivePermissionProfile | null;
   approvalPolicy: AskForApproval;
@@ -9820,11 +10417,15 @@ export interface ThreadStartResponse {
   modelProvider: string;
   /**
    * @deprecated Always `explicitRequestOnly`. Use `reasoningEffort` for Ultra behavior.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   multiAgentMode?: MultiAgentMode & string;
   reasoningEffort?: ReasoningEffort | null;
   /**
    * Thread-scoped runtime workspace roots used to materialize `:workspace_roots`.
+   *
+   * @experimental Needs `experimentalApi: true` (the default).
    */
   runtimeWorkspaceRoots?: AbsolutePathBuf[];
   /**
@@ -9836,6 +10437,8 @@ export interface ThreadStartResponse {
 }
 /**
  * EXPERIMENTAL - a bounded timeline page with its resolved opening voice state.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface ThreadTimelineListResponse {
   activeRealtimeSessionAtPageStart?: string | null;
@@ -9874,6 +10477,9 @@ export interface ToolRequestUserInputResponse {
   };
 }
 export interface TurnInterruptResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface TurnSettingsUpdateResponse {
   status: TurnSettingsUpdateStatus;
 }
@@ -9885,11 +10491,18 @@ export interface TurnSteerResponse {
 }
 /**
  * Acknowledges the cancellation signal; native work may still be finishing. Unknown or finished requests are a no-op, and completed effects are not rolled back.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface UserVerificationCancelResponse {}
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface UserVerificationDeleteResponse {}
 /**
  * Public metadata for a created or reused local credential. The caller completes backend registration; this response does not establish server enrollment. Older app-servers omit the metadata fields; callers must check both before registration.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface UserVerificationEnrollResponse {
   algorithm?: string | null;
@@ -9901,6 +10514,8 @@ export interface UserVerificationEnrollResponse {
 }
 /**
  * A signature over the exact decoded challenge. The verifier validates and consumes it.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface UserVerificationProof {
   credentialId: string;
@@ -9911,6 +10526,8 @@ export interface UserVerificationProof {
 }
 /**
  * The error object inside the normal JSON-RPC envelope.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface UserVerificationRpcError {
   code: number;
@@ -9919,12 +10536,17 @@ export interface UserVerificationRpcError {
 }
 /**
  * Local readiness only; this neither prompts nor queries server registration.
+ *
+ * @experimental Needs `experimentalApi: true` (the default).
  */
 export interface UserVerificationStatusResponse {
   credentialId?: string | null;
   unavailableMessage?: string | null;
   unavailableReason?: UserVerificationUnavailableReason | null;
 }
+/**
+ * @experimental Needs `experimentalApi: true` (the default).
+ */
 export interface UserVerificationVerifyResponse {
   /**
    * Native-reported authentication method for this signature. Older servers omit it. This is approval context, not part of the signed proof.

@@ -18,6 +18,7 @@ import type {
 import { SCHEMA_CODEX_VERSION } from '../generated/version.js';
 import type { IncomingNotification } from '../rpc/adapter.js';
 import { RpcConnection, type CallOptions } from '../rpc/connection.js';
+import { checkResult, invalidNotification } from '../rpc/validation.js';
 import type { CommandEnvironment } from '../transport/command-env.js';
 import type { ConfigObject } from '../transport/config-flags.js';
 import { jsonStart } from '../transport/jsonl.js';
@@ -79,6 +80,17 @@ export interface CodexOptions {
   readonly onServerRequest?: ServerRequestHandlers;
   /** How long a server-request handler may take before the safe answer is sent. Default 300000. */
   readonly serverRequestTimeoutMs?: number;
+  /**
+   * Check every result against its method's schema; a mismatch rejects with `InvalidResponseError`.
+   * Default true. (Server requests' params and handlers' answers are always checked.)
+   */
+  readonly validateResults?: boolean;
+  /**
+   * Check every notification's params against its method's schema; a mismatch is reported as a
+   * `ProtocolError` (kind `invalidMessage`) and the notification dropped. Default false: it costs
+   * time on the hot path (see BENCHMARKS.md).
+   */
+  readonly validateNotifications?: boolean;
 }
 
 export interface CodexWarning {
@@ -130,6 +142,7 @@ interface ClientParts {
   readonly logins: LoginRouter;
   /** Values kept out of errors, error events, warnings and stderr tails (shared with the transport). */
   readonly secrets: string[];
+  readonly validateResults: boolean;
 }
 
 /**
@@ -189,6 +202,7 @@ export class Codex implements AsyncDisposable {
       router: new TurnRouter(),
       logins: new LoginRouter(),
       secrets: launch.secrets,
+      validateResults: options.validateResults ?? true,
     };
     const { listeners, subscribers, router, logins, secrets } = parts;
     if (options.onWarning !== undefined) listeners.on('warning', options.onWarning);
@@ -203,12 +217,16 @@ export class Codex implements AsyncDisposable {
       timeoutMs: options.serverRequestTimeoutMs ?? DEFAULT_SERVER_REQUEST_TIMEOUT_MS,
       onError: reportError,
     });
+    let serverVersion: string | undefined;
     const connection = new RpcConnection(transport, {
+      serverVersion: () => serverVersion,
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       maxInFlightRequests: options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT,
       redact: (text) => redactPieces(text, secrets),
       onNotification: (incoming: IncomingNotification) => {
         const notification = incoming as Notification;
+        const invalid = options.validateNotifications === true ? invalidNotification(incoming) : undefined;
+        if (invalid !== undefined) return reportError(invalid);
         redactTurnError(notification, secrets);
         try {
           router.route(notification);
@@ -239,7 +257,8 @@ export class Codex implements AsyncDisposable {
           optOutNotificationMethods: options.optOutNotificationMethods === undefined ? null : [...options.optOutNotificationMethods],
         },
       };
-      const metadata = (await connection.request('initialize', params, { signal })) as InitializeResponse;
+      const metadata = checkResult('initialize', await connection.request('initialize', params, { signal })) as InitializeResponse;
+      serverVersion = parseServerVersion(metadata.userAgent);
       connection.notify('initialized');
       const codex = new Codex(connection, transport, metadata, parts);
       codex.#checkVersion();
@@ -289,7 +308,8 @@ export class Codex implements AsyncDisposable {
       return Promise.reject(error);
     }
     const call: CallOptions = { signal: options.signal, timeoutMs: options.timeoutMs };
-    return this.#connection.request(method, params, call);
+    const pending = this.#connection.request(method, params, call);
+    return this.#parts.validateResults ? pending.then((result) => checkResult(method, result)) : pending;
   }
 
   /**

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, ProtocolError } from '../errors.js';
 import type { ServerRequestMap, ServerRequestMethod } from '../generated/methods.js';
 import { ServerRequestError } from '../rpc/connection.js';
+import { serverRequestParamsMismatch, serverResponseMismatch } from '../rpc/validation.js';
+import { LINE_START_CHARS } from '../transport/jsonl.js';
 
 export interface ServerRequestContext<M extends ServerRequestMethod = ServerRequestMethod> {
   readonly method: M;
@@ -75,6 +77,18 @@ export class ServerRequestDispatcher {
   }
 
   async handle(method: string, params: unknown, requestId: string | number): Promise<unknown> {
+    // A handler is only ever given params of the shape its type promises.
+    const badParams = serverRequestParamsMismatch(method, params);
+    if (badParams !== undefined) {
+      this.#options.onError(
+        new ProtocolError(
+          `The server sent ${method} params that do not match the protocol schema (${badParams.path} ${badParams.reason}); sent the safe answer without calling the handler`,
+          'invalidMessage',
+          lineStartOf(params),
+        ),
+      );
+      return safeAnswer(method, params);
+    }
     const ids = idsOf(params);
     const handler = this.#handlerFor(method, ids.threadId, ids.turnId);
     if (handler === undefined) return safeAnswer(method, params);
@@ -98,7 +112,12 @@ export class ServerRequestDispatcher {
         Promise.resolve().then(() => (handler as (p: unknown, c: ServerRequestContext) => unknown)(params, context)),
         deadline,
       ]);
-      return answer === undefined ? safeAnswer(method, params) : answer;
+      if (answer === undefined) return safeAnswer(method, params);
+      // An answer of the wrong shape (an array, say) must not reach the server: codex may read
+      // an array's elements as fields and run the command.
+      const badAnswer = serverResponseMismatch(method, answer);
+      if (badAnswer !== undefined) throw new Error(`its answer does not match the protocol schema: ${badAnswer.path} ${badAnswer.reason}`);
+      return answer;
     } catch (error) {
       this.#options.onError(
         new ProtocolError(
@@ -130,4 +149,13 @@ function idsOf(params: unknown): { threadId: string | undefined; turnId: string 
     threadId: typeof threadId === 'string' ? threadId : typeof conversationId === 'string' ? conversationId : undefined,
     turnId: typeof turnId === 'string' ? turnId : undefined,
   };
+}
+
+/** The first characters of `value` as JSON, or undefined when it cannot be written (too deep). */
+function lineStartOf(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value ?? null).slice(0, LINE_START_CHARS);
+  } catch {
+    return undefined;
+  }
 }
