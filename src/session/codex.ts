@@ -1,5 +1,5 @@
 import { AbortError, CodexError, InvalidArgumentError, ProtocolError, type TransportClosedError } from '../errors.js';
-import type { ClientRequestMap, ClientRequestMethod, Notification } from '../generated/methods.js';
+import type { ClientRequestMap, ClientRequestMethod, Notification, ServerNotificationMethod } from '../generated/methods.js';
 import type {
   AccountLoginCompletedNotification,
   ClientInfo,
@@ -16,6 +16,7 @@ import type {
   ThreadStartResponse,
 } from '../generated/protocol.js';
 import { SCHEMA_CODEX_VERSION } from '../generated/version.js';
+import { isSupportedCodexVersion, SUPPORTED_CODEX_RANGE } from './codex-version.js';
 import type { IncomingNotification } from '../rpc/adapter.js';
 import { RpcConnection, type CallOptions } from '../rpc/connection.js';
 import { checkResult, invalidNotification } from '../rpc/validation.js';
@@ -30,7 +31,7 @@ import { toSteerInput } from './inputs.js';
 import { Listeners } from './listeners.js';
 import { LoginFailedError, LoginRouter, type LoginHandle } from './login.js';
 import { toWireParams, type ThreadForkOptions, type ThreadResumeOptions, type ThreadStartOptions } from './options.js';
-import { ServerRequestDispatcher, type ServerRequestHandlers } from './server-requests.js';
+import { ServerRequestDispatcher, type ServerRequestHandlers, type UnknownServerRequestHandler } from './server-requests.js';
 import { redactProtocolError, redactTurnError } from './redaction.js';
 import { Thread, type ThreadSession } from './thread.js';
 import { checkBoolean, checkCodexOptions, checkListener, checkObject, checkSessionOptions } from './validate.js';
@@ -61,8 +62,8 @@ export interface CodexOptions {
   readonly clientInfo?: ClientInfo;
   /** Opt in to experimental methods and fields. Default true; fixed at initialize. */
   readonly experimentalApi?: boolean;
-  /** Notification methods the server should not send at all. */
-  readonly optOutNotificationMethods?: readonly string[];
+  /** Notification methods the server should not send at all (any string is accepted, for newer servers' methods). */
+  readonly optOutNotificationMethods?: readonly (ServerNotificationMethod | (string & {}))[];
   /** Deadline of a request that sets none, in ms. Default 120000. */
   readonly requestTimeoutMs?: number;
   /** Requests outstanding at once; more wait locally. Default 64, half the server's inbound queue. */
@@ -78,6 +79,11 @@ export interface CodexOptions {
    * Methods without a handler get the safe default: approvals declined, others refused.
    */
   readonly onServerRequest?: ServerRequestHandlers;
+  /**
+   * Answers server requests whose method the SDK's types do not know (a newer codex's), instead
+   * of refusing them with -32601. Its answer is sent unchecked.
+   */
+  readonly onUnknownServerRequest?: UnknownServerRequestHandler;
   /** How long a server-request handler may take before the safe answer is sent. Default 300000. */
   readonly serverRequestTimeoutMs?: number;
   /**
@@ -94,7 +100,7 @@ export interface CodexOptions {
 }
 
 export interface CodexWarning {
-  /** `versionMismatch`: the server is not the version the bundled types were generated from. */
+  /** `versionMismatch`: the server's version is outside the range this SDK supports (see COMPATIBILITY.md). */
   readonly code: 'versionMismatch';
   readonly message: string;
 }
@@ -216,6 +222,7 @@ export class Codex implements AsyncDisposable {
       handlersForThread: (threadId) => router.handlersForThread(threadId),
       timeoutMs: options.serverRequestTimeoutMs ?? DEFAULT_SERVER_REQUEST_TIMEOUT_MS,
       onError: reportError,
+      onUnknown: options.onUnknownServerRequest,
     });
     let serverVersion: string | undefined;
     const connection = new RpcConnection(transport, {
@@ -458,12 +465,12 @@ export class Codex implements AsyncDisposable {
   }
 
   #checkVersion(): void {
-    if (this.serverVersion === undefined || this.serverVersion === SCHEMA_CODEX_VERSION) return;
+    if (this.serverVersion === undefined || isSupportedCodexVersion(this.serverVersion)) return;
     const warning: CodexWarning = {
       code: 'versionMismatch',
       message:
-        `codex app-server ${this.serverVersion} is not the version these types were generated from (${SCHEMA_CODEX_VERSION}); ` +
-        'requests and notifications may not match their types.',
+        `codex app-server ${this.serverVersion} is outside the versions this SDK supports (${SUPPORTED_CODEX_RANGE.min} to ${SUPPORTED_CODEX_RANGE.max}; ` +
+        `its types come from ${SCHEMA_CODEX_VERSION}); requests and notifications may not match their types.`,
     };
     if (!this.#parts.listeners.emit('warning', warning)) process.emitWarning(warning.message, { code: 'CODEX_SDK_VERSION_MISMATCH' });
   }

@@ -1,8 +1,10 @@
 import { InvalidArgumentError, ProtocolError } from '../errors.js';
-import type { ServerRequestMap, ServerRequestMethod } from '../generated/methods.js';
+import { SERVER_REQUEST_METHODS, type ServerRequestMap, type ServerRequestMethod } from '../generated/methods.js';
 import { ServerRequestError } from '../rpc/connection.js';
 import { serverRequestParamsMismatch, serverResponseMismatch } from '../rpc/validation.js';
 import { LINE_START_CHARS } from '../transport/jsonl.js';
+
+const KNOWN_METHODS: ReadonlySet<string> = new Set(SERVER_REQUEST_METHODS);
 
 export interface ServerRequestContext<M extends ServerRequestMethod = ServerRequestMethod> {
   readonly method: M;
@@ -21,6 +23,16 @@ export type ServerRequestHandler<M extends ServerRequestMethod> = (
   params: ServerRequestMap[M]['params'],
   context: ServerRequestContext<M>,
 ) => ServerRequestMap[M]['response'] | Promise<ServerRequestMap[M]['response']>;
+
+/**
+ * Answers a server request whose method this SDK's types do not know (a newer server's). Return
+ * the result to send; `undefined` (or throwing) refuses it with a JSON-RPC error as before.
+ */
+export type UnknownServerRequestHandler = (
+  method: string,
+  params: unknown,
+  context: Omit<ServerRequestContext, 'method'> & { readonly method: string },
+) => unknown;
 
 /** Handlers by server request method. Methods left out get the safe default. */
 export type ServerRequestHandlers = { readonly [M in ServerRequestMethod]?: ServerRequestHandler<M> };
@@ -62,6 +74,8 @@ export interface DispatcherOptions {
   readonly handlersForThread: (threadId: string) => ServerRequestHandlers | undefined;
   readonly timeoutMs: number;
   readonly onError: (error: ProtocolError) => void;
+  /** For methods the SDK does not know; without it they are refused with -32601. */
+  readonly onUnknown?: UnknownServerRequestHandler | undefined;
 }
 
 /**
@@ -133,8 +147,11 @@ export class ServerRequestDispatcher {
     }
   }
 
-  /** The turn's handler, else the thread's, else the client's. */
+  /** The turn's handler, else the thread's, else the client's; for unknown methods, `onUnknown`. */
   #handlerFor(method: string, threadId: string | undefined, turnId: string | undefined): unknown {
+    const onUnknown = this.#options.onUnknown;
+    if (onUnknown !== undefined && !KNOWN_METHODS.has(method)) return (params: unknown, context: ServerRequestContext) => onUnknown(method, params, context);
+    if (!KNOWN_METHODS.has(method)) return undefined;
     const key = method as ServerRequestMethod;
     const forTurn = turnId === undefined ? undefined : this.#options.handlersForTurn(turnId)?.[key];
     const forThread = threadId === undefined ? undefined : this.#options.handlersForThread(threadId)?.[key];

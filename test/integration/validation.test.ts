@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ProtocolError, ThreadItem } from '../../src/index.js';
+import { UnsupportedFeatureError, compareCodexVersions, type ProtocolError, type ThreadItem } from '../../src/index.js';
 import { reply } from '../../src/testing.js';
-import { scripted } from '../helpers/scripted.js';
+import { scripted, TEST_CODEX_VERSION } from '../helpers/scripted.js';
 
 // Schema validation against the real binary: its results pass, and a handler's answer of the
 // wrong shape never reaches it.
@@ -34,8 +34,24 @@ describe('validation against the real app-server', () => {
     const providerId = /^model_provider\s*=\s*"([^"]+)"/m.exec(readFileSync(path.join(home.path, 'config.toml'), 'utf8'))?.[1];
     expect(providerId).toBeDefined();
     // modelProvider/default/set has no response type of its own; the rules give ConfigWriteResponse.
-    const written = await codex.request('modelProvider/default/set', { providerId: providerId! });
-    expect(written.status).toBe('ok');
+    // It is new in 0.171.0: an older server (npm run test:compat) gives UnsupportedFeatureError.
+    const setting = codex.request('modelProvider/default/set', { providerId: providerId! });
+    if (compareCodexVersions(TEST_CODEX_VERSION, '0.171.0') >= 0) {
+      expect((await setting).status).toBe('ok');
+    } else {
+      const error = (await setting.catch((e: unknown) => e)) as UnsupportedFeatureError;
+      expect(error).toBeInstanceOf(UnsupportedFeatureError);
+      expect(error).toMatchObject({ reason: 'unknownMethod', serverVersion: TEST_CODEX_VERSION });
+      expect(error.knownMethods).toContain('thread/start');
+      expect(error.message.length).toBeLessThan(200);
+    }
     expect((await codex.request('thread/start', {})).thread.id).toEqual(expect.any(String));
+  });
+
+  it('an experimental method without experimentalApi gives UnsupportedFeatureError', async () => {
+    await using env = await scripted({ codex: { experimentalApi: false } });
+    const error = (await env.codex.request('memory/status', {}).catch((e: unknown) => e)) as UnsupportedFeatureError;
+    expect(error).toBeInstanceOf(UnsupportedFeatureError);
+    expect(error).toMatchObject({ reason: 'experimental', feature: 'memory/status', serverVersion: TEST_CODEX_VERSION });
   });
 });
