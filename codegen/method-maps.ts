@@ -189,6 +189,7 @@ export function renderMethodMaps(schema: LoadedSchema, methods: ProtocolMethods,
       '}\n',
       'export type Notification = KnownNotification | UnknownNotification;\n',
     ].join('\n'),
+    clientNotificationSource(schema.clientNotification),
     renderList('CLIENT_REQUEST_METHODS', 'ClientRequestMethod', clientRequests),
     renderList('SERVER_NOTIFICATION_METHODS', 'ServerNotificationMethod', notifications),
     renderList('SERVER_REQUEST_METHODS', 'ServerRequestMethod', serverRequests),
@@ -198,4 +199,23 @@ export function renderMethodMaps(schema: LoadedSchema, methods: ProtocolMethods,
   const clash = [...source.matchAll(/^export (?:type|interface|const) (\w+)/gm)].map((m) => m[1]!).filter((n) => definitions.has(n));
   if (clash.length > 0) throw new Error(`codegen: methods.ts exports clash with protocol types: ${clash.join(', ')}`);
   return source;
+}
+
+/** ClientNotification.json: the notifications a client sends (`initialized`); none carries params. */
+function clientNotificationSource(union: JsonObject): string {
+  if (!Array.isArray(union.oneOf)) throw new Error('codegen: ClientNotification.json: expected a oneOf of messages');
+  const methods = union.oneOf.map((variant, index) => {
+    const method = isObject(variant) && isObject(variant.properties) ? variant.properties.method : undefined;
+    const name = isObject(method) && Array.isArray(method.enum) ? method.enum[0] : undefined;
+    if (typeof name !== 'string' || !METHOD_NAME.test(name)) throw new Error(`codegen: ClientNotification.json variant ${index}: expected one plain method name`);
+    if (isObject(variant) && isObject(variant.properties) && variant.properties.params !== undefined) {
+      throw new Error(`codegen: ClientNotification.json "${name}": notifications with params are not supported`);
+    }
+    return name;
+  });
+  return [
+    '/** Every notification a client can send (none carries params). */',
+    `export type ClientNotificationMethod = ${methods.map((m) => `'${m}'`).join(' | ')};\n`,
+    `export const CLIENT_NOTIFICATION_METHODS = [\n${methods.map((m) => `  '${m}',`).join('\n')}\n] as const satisfies readonly ClientNotificationMethod[];\n`,
+  ].join('\n');
 }

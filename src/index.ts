@@ -59,4 +59,4 @@ export type * from './generated/protocol.js';
 export type * as protocol from './generated/protocol.js';
 export type { Thread as ThreadInfo } from './generated/protocol.js';
 export type * from './generated/methods.js';
-export { CLIENT_REQUEST_METHODS, SERVER_NOTIFICATION_METHODS, SERVER_REQUEST_METHODS } from './generated/methods.js';
+export { CLIENT_NOTIFICATION_METHODS, CLIENT_REQUEST_METHODS, SERVER_NOTIFICATION_METHODS, SERVER_REQUEST_METHODS } from './generated/methods.js';

@@ -1132,6 +1132,13 @@ export interface UnknownNotification {
 
 export type Notification = KnownNotification | UnknownNotification;
 
+/** Every notification a client can send (none carries params). */
+export type ClientNotificationMethod = 'initialized';
+
+export const CLIENT_NOTIFICATION_METHODS = [
+  'initialized',
+] as const satisfies readonly ClientNotificationMethod[];
+
 export const CLIENT_REQUEST_METHODS = [
   'initialize',
   'server/diagnostics',

@@ -1,5 +1,5 @@
 import { AbortError, CodexError, InvalidArgumentError, ProtocolError, type TransportClosedError } from '../errors.js';
-import type { ClientRequestMap, ClientRequestMethod, Notification, ServerNotificationMethod } from '../generated/methods.js';
+import type { ClientNotificationMethod, ClientRequestMap, ClientRequestMethod, Notification, ServerNotificationMethod } from '../generated/methods.js';
 import type {
   AccountLoginCompletedNotification,
   ClientInfo,
@@ -266,7 +266,7 @@ export class Codex implements AsyncDisposable {
       };
       const metadata = checkResult('initialize', await connection.request('initialize', params, { signal })) as InitializeResponse;
       serverVersion = parseServerVersion(metadata.userAgent);
-      connection.notify('initialized');
+      connection.notify('initialized' satisfies ClientNotificationMethod);
       const codex = new Codex(connection, transport, metadata, parts);
       codex.#checkVersion();
       if (signal !== undefined) {
