@@ -34,6 +34,7 @@ describe('codex versions', () => {
     expect(older.serverVersion).toBe(MIN_SUPPORTED_CODEX_VERSION);
     expect(warnings).toEqual([]);
     await using old = await startFake({}, { env: { FAKE_CODEX_VERSION: '0.1.0' }, onWarning: (w) => warnings.push(w.message) });
+    expect(old.serverVersion).toBe('0.1.0');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`outside the versions this SDK supports (${MIN_SUPPORTED_CODEX_VERSION} to ${SCHEMA_CODEX_VERSION}`);
   });
