@@ -28,8 +28,8 @@ export async function run(options: CaseOptions): Promise<BenchResult> {
   const argv = floodArgv({ deltas });
 
   /** Starts a client on a fresh fixture, times one turn, closes it; returns notifications/s. */
-  const sdkSample = (consume: (codex: Codex) => Promise<{ ms: number; seen: number }>) => async (): Promise<number> => {
-    const codex = await Codex.start({ launchArgs: argv });
+  const sdkSample = (consume: (codex: Codex) => Promise<{ ms: number; seen: number }>, validateNotifications = false) => async (): Promise<number> => {
+    const codex = await Codex.start({ launchArgs: argv, validateNotifications });
     try {
       const { ms, seen } = await consume(codex);
       if (seen !== total && seen !== deltas) throw new Error(`saw ${seen} notifications, expected ${total}`);
@@ -46,6 +46,14 @@ export async function run(options: CaseOptions): Promise<BenchResult> {
     for await (const _ of await thread.turn('go')) seen++;
     return { ms: performance.now() - start, seen };
   });
+  // The same loop with every notification checked against its schema (opt-in).
+  const iterateValidated = sdkSample(async (codex) => {
+    const thread = await codex.threadStart();
+    const start = performance.now();
+    let seen = 0;
+    for await (const _ of await thread.turn('go')) seen++;
+    return { ms: performance.now() - start, seen };
+  }, true);
   const runResult = sdkSample(async (codex) => {
     const thread = await codex.threadStart();
     const start = performance.now();
@@ -82,6 +90,7 @@ export async function run(options: CaseOptions): Promise<BenchResult> {
       { name: 'writer', run: writer },
       { name: 'floor', run: floor },
       { name: 'iterate', run: iterate },
+      { name: 'iterateValidated', run: iterateValidated },
       { name: 'run', run: runResult },
       { name: 'text', run: text },
     ],
@@ -97,12 +106,13 @@ export async function run(options: CaseOptions): Promise<BenchResult> {
   const floorRow = row('floor: readline + JSON.parse', unit, samples.get('floor')!);
   const writerRow = row('writer ceiling: count newlines, no parsing', unit, samples.get('writer')!, floorRow);
   const iterateRow = row('SDK: for await (const n of turn)', unit, samples.get('iterate')!, floorRow);
+  const validatedRow = row('SDK: for await, validateNotifications: true', unit, samples.get('iterateValidated')!, floorRow);
   const runRow = row('SDK: turn.run()', unit, samples.get('run')!, floorRow);
   const textRow = row('SDK: for await (const d of turn.text())', unit, samples.get('text')!, floorRow);
   return {
     name: 'throughput',
     title: '3. Notification throughput (200k deltas)',
-    rows: [floorRow, writerRow, iterateRow, runRow, textRow],
+    rows: [floorRow, writerRow, iterateRow, validatedRow, runRow, textRow],
     targets: [
       target('for await ≥ 0.8x floor', times(iterateRow.ratio!.value), iterateRow.ratio!.value >= 0.8),
       target('run() ≥ 0.8x floor', times(runRow.ratio!.value), runRow.ratio!.value >= 0.8),

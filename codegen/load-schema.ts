@@ -17,6 +17,7 @@ export interface LoadedSchema {
   readonly definitions: ReadonlyMap<string, JsonObject>;
   /** The per-direction message unions the method maps are derived from. */
   readonly clientRequest: JsonObject;
+  readonly clientNotification: JsonObject;
   readonly serverNotification: JsonObject;
   readonly serverRequest: JsonObject;
 }
@@ -100,6 +101,7 @@ export async function loadSchema(schemaDir: string): Promise<LoadedSchema> {
     version,
     definitions: sorted,
     clientRequest: await readJson(path.join(schemaDir, 'ClientRequest.json')),
+    clientNotification: await readJson(path.join(schemaDir, 'ClientNotification.json')),
     serverNotification: await readJson(path.join(schemaDir, 'ServerNotification.json')),
     serverRequest: await readJson(path.join(schemaDir, 'ServerRequest.json')),
   };

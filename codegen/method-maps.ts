@@ -3,9 +3,9 @@
  * ClientRequest.json, ServerNotification.json and ServerRequest.json.
  */
 import { isObject, type Json, type JsonObject, type LoadedSchema } from './load-schema.js';
-import { assertNoStaleOverrides, resolveResponseType, type Direction } from './response-types.js';
+import { resolveResultTypes, type Direction } from './results.js';
 
-interface MethodEntry {
+export interface MethodEntry {
   readonly method: string;
   /** TypeScript text of the params type, e.g. `ThreadStartParams`, `undefined`, `GetAccountParams | undefined`. */
   readonly params: string;
@@ -94,23 +94,54 @@ function renderList(name: string, type: string, entries: readonly MethodEntry[])
   return `export const ${name} = [\n${entries.map((e) => `  '${e.method}',`).join('\n')}\n] as const satisfies readonly ${type}[];\n`;
 }
 
-/** The body of methods.ts (without the file header). */
-export function renderMethodMaps(schema: LoadedSchema): string {
-  const { definitions } = schema;
+/** The three message unions read from schema/, with each request's result type derived. */
+export interface ProtocolMethods {
+  readonly clientRequests: readonly MethodEntry[];
+  readonly notifications: readonly MethodEntry[];
+  readonly serverRequests: readonly MethodEntry[];
+  /** Client request method -> the type of its result. */
+  readonly clientResults: ReadonlyMap<string, string>;
+  /** Server request method -> the type of the answer the client sends. */
+  readonly serverResponses: ReadonlyMap<string, string>;
+}
 
+export function readProtocolMethods(schema: LoadedSchema): ProtocolMethods {
+  const { definitions } = schema;
   const clientRequests = readUnion('ClientRequest.json', schema.clientRequest, definitions);
   const notifications = readUnion('ServerNotification.json', schema.serverNotification, definitions);
   const serverRequests = readUnion('ServerRequest.json', schema.serverRequest, definitions);
   for (const { method, params } of notifications) {
     if (params.includes('undefined')) throw new Error(`codegen: ServerNotification.json "${method}": params must name a type`);
   }
-  assertNoStaleOverrides(new Set([...clientRequests, ...serverRequests].map((e) => e.method)));
-
   const names = new Set(definitions.keys());
-  const responseOf = (direction: Direction) => (entry: MethodEntry) =>
-    resolveResponseType(direction, entry.method, entry.paramsName, names);
-  const clientResults = new Map(clientRequests.map((e) => [e.method, responseOf('client request')(e)]));
-  const serverResponses = new Map(serverRequests.map((e) => [e.method, responseOf('server request')(e)]));
+  // Both directions are resolved before failing, so one run lists every unmapped method.
+  const failures: string[] = [];
+  const resolve = (direction: Direction, entries: readonly MethodEntry[]): Map<string, string> => {
+    try {
+      return resolveResultTypes(direction, entries, names);
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message : String(error));
+      return new Map();
+    }
+  };
+  const clientResults = resolve('client request', clientRequests);
+  const serverResponses = resolve('server request', serverRequests);
+  if (failures.length > 0) throw new Error(failures.join('\n'));
+  return { clientRequests, notifications, serverRequests, clientResults, serverResponses };
+}
+
+/** The body of methods.ts (without the file header). */
+export function renderMethodMaps(schema: LoadedSchema, methods: ProtocolMethods, experimental: ReadonlySet<string>): string {
+  const { definitions } = schema;
+  const { clientResults, serverResponses } = methods;
+  // Experimental methods carry the tag editors show (`@experimental`).
+  const tag = (entries: readonly MethodEntry[]): MethodEntry[] =>
+    entries.map((e) =>
+      experimental.has(e.method)
+        ? { ...e, description: `${e.description === undefined ? '' : `${e.description}\n\n`}@experimental Needs \`experimentalApi: true\` (the default).` }
+        : e,
+    );
+  const [clientRequests, notifications, serverRequests] = [tag(methods.clientRequests), tag(methods.notifications), tag(methods.serverRequests)];
 
   const imported = new Set<string>();
   for (const entry of [...clientRequests, ...notifications, ...serverRequests]) {
@@ -158,6 +189,7 @@ export function renderMethodMaps(schema: LoadedSchema): string {
       '}\n',
       'export type Notification = KnownNotification | UnknownNotification;\n',
     ].join('\n'),
+    clientNotificationSource(schema.clientNotification),
     renderList('CLIENT_REQUEST_METHODS', 'ClientRequestMethod', clientRequests),
     renderList('SERVER_NOTIFICATION_METHODS', 'ServerNotificationMethod', notifications),
     renderList('SERVER_REQUEST_METHODS', 'ServerRequestMethod', serverRequests),
@@ -167,4 +199,23 @@ export function renderMethodMaps(schema: LoadedSchema): string {
   const clash = [...source.matchAll(/^export (?:type|interface|const) (\w+)/gm)].map((m) => m[1]!).filter((n) => definitions.has(n));
   if (clash.length > 0) throw new Error(`codegen: methods.ts exports clash with protocol types: ${clash.join(', ')}`);
   return source;
+}
+
+/** ClientNotification.json: the notifications a client sends (`initialized`); none carries params. */
+function clientNotificationSource(union: JsonObject): string {
+  if (!Array.isArray(union.oneOf)) throw new Error('codegen: ClientNotification.json: expected a oneOf of messages');
+  const methods = union.oneOf.map((variant, index) => {
+    const method = isObject(variant) && isObject(variant.properties) ? variant.properties.method : undefined;
+    const name = isObject(method) && Array.isArray(method.enum) ? method.enum[0] : undefined;
+    if (typeof name !== 'string' || !METHOD_NAME.test(name)) throw new Error(`codegen: ClientNotification.json variant ${index}: expected one plain method name`);
+    if (isObject(variant) && isObject(variant.properties) && variant.properties.params !== undefined) {
+      throw new Error(`codegen: ClientNotification.json "${name}": notifications with params are not supported`);
+    }
+    return name;
+  });
+  return [
+    '/** Every notification a client can send (none carries params). */',
+    `export type ClientNotificationMethod = ${methods.map((m) => `'${m}'`).join(' | ')};\n`,
+    `export const CLIENT_NOTIFICATION_METHODS = [\n${methods.map((m) => `  '${m}',`).join('\n')}\n] as const satisfies readonly ClientNotificationMethod[];\n`,
+  ].join('\n');
 }

@@ -3,7 +3,8 @@
  * in a single pass over a merged root schema (compiling definition by definition is far slower).
  */
 import { compile } from 'json-schema-to-typescript';
-import type { JsonObject } from './load-schema.js';
+import type { ExperimentalMarks } from './experimental.js';
+import { isObject, type JsonObject } from './load-schema.js';
 
 /** A placeholder root: json-schema-to-typescript needs one to hang the definitions on. */
 const ROOT = 'CodegenRootPlaceholder';
@@ -12,12 +13,14 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 type CompilerSchema = Parameters<typeof compile>[0];
 
-export async function compileProtocolTypes(definitions: ReadonlyMap<string, JsonObject>): Promise<string> {
+export async function compileProtocolTypes(definitions: ReadonlyMap<string, JsonObject>, marks: ExperimentalMarks): Promise<string> {
+  const experimentalTypes = new Set(marks.definitions);
   const named: Record<string, JsonObject> = {};
   for (const [name, schema] of definitions) {
     if (!IDENTIFIER.test(name)) throw new Error(`codegen: definition name "${name}" is not a TypeScript identifier`);
     // The title is what names the emitted type; structuredClone because the compiler annotates its input.
-    named[name] = { ...splitMixedRoot(structuredClone(schema)), title: name };
+    const copy = markExperimental(structuredClone(schema), experimentalTypes.has(name), marks.fields[name] ?? []);
+    named[name] = { ...splitMixedRoot(copy), title: name };
   }
   const root: CompilerSchema = {
     title: ROOT,
@@ -113,4 +116,22 @@ function assertEveryDefinitionEmitted(source: string, definitions: ReadonlyMap<s
         (extra.length > 0 ? ` Unexpected: ${extra.join(', ')}.` : ''),
     );
   }
+}
+
+const EXPERIMENTAL_TAG = '@experimental Needs `experimentalApi: true` (the default).';
+
+function withTag(description: unknown): string {
+  return typeof description === 'string' && description.trim() !== '' ? `${description}\n\n${EXPERIMENTAL_TAG}` : EXPERIMENTAL_TAG;
+}
+
+/** Adds the `@experimental` JSDoc tag to an experimental type's description and to its experimental fields'. */
+function markExperimental(schema: JsonObject, wholeType: boolean, fields: readonly string[]): JsonObject {
+  if (wholeType) schema.description = withTag(schema.description);
+  const properties = schema.properties;
+  if (!isObject(properties)) return schema;
+  for (const field of fields) {
+    const property = properties[field];
+    if (isObject(property)) property.description = withTag(property.description);
+  }
+  return schema;
 }

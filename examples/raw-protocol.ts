@@ -7,7 +7,7 @@
  *   node --import tsx examples/raw-protocol.ts            # offline, scripted model
  *   CODEX_DEMO_LIVE=1 node --import tsx examples/raw-protocol.ts   # a logged-in Codex
  */
-import { Codex, MethodNotFoundError } from 'codex-app-server-sdk';
+import { Codex, UnsupportedFeatureError } from 'codex-app-server-sdk';
 import { ScriptedModel, output, reply } from 'codex-app-server-sdk/testing';
 
 const live = process.env.CODEX_DEMO_LIVE === '1';
@@ -69,5 +69,5 @@ console.log(`thread/list -> ${listed.data.length} thread(s), nextCursor ${JSON.s
 
 // Untyped: for methods newer than the bundled types. This one does not exist.
 const unknown = await codex.rawRequest('thread/teleport', { threadId: thread.id }).catch((e: unknown) => e);
-if (!(unknown instanceof MethodNotFoundError)) throw unknown;
-console.log(`rawRequest('thread/teleport') -> ${unknown.name}: ${unknown.message.slice(0, 60)}...`);
+if (!(unknown instanceof UnsupportedFeatureError)) throw unknown;
+console.log(`rawRequest('thread/teleport') -> ${unknown.name}: ${unknown.message}`);

@@ -345,6 +345,26 @@ export class AuthenticationError extends CodexError {
 }
 
 /**
+ * A response did not have the shape the protocol schema gives its method's result (for example
+ * `thread/start` answering `{ "thread": null }`). `path` is the JSON path of the first mismatch
+ * (`$.thread`), `reason` says what is wrong there; `result` is what the server sent.
+ */
+export class InvalidResponseError extends CodexError {
+  static {
+    brand(this, 'InvalidResponseError');
+  }
+
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly reason: string,
+    readonly result: unknown,
+  ) {
+    super(`${method} answered with a result that does not match the protocol schema: ${path} ${reason}`);
+  }
+}
+
+/**
  * `thread/resume` of a thread that is loaded on the server but has had no turn yet: the server
  * stores a thread's rollout with its first turn, and cannot resume it before. Resume it after
  * its first turn. An `InvalidRequestError`, as the server's answer was.
@@ -373,6 +393,10 @@ export class ThreadNotResumableError extends InvalidRequestError {
  * if it never started). The thread stays usable.
  */
 export class TurnTimeoutError extends CodexError {
+  static {
+    brand(this, 'TurnTimeoutError');
+  }
+
   /** What the turn had produced when it stopped (or when the SDK stopped waiting for it). */
   readonly turn: TurnResult | undefined;
 
@@ -390,5 +414,42 @@ export class TurnTimeoutError extends CodexError {
         : `Turn ${turnId ?? '(not started)'} made no progress but retry errors for ${timeoutMs} ms (model provider unreachable?)`,
     );
     this.turn = turn;
+  }
+}
+
+/**
+ * The connected server does not offer what was asked: a method it does not know (an older or
+ * newer codex than the one the SDK's types come from), or an experimental method or field used
+ * without `experimentalApi: true`. The message stays short; the server's own text, which lists
+ * every method it knows, is in `serverMessage`, and that list in `knownMethods`. A
+ * `MethodNotFoundError`, as unknown methods were before it existed.
+ */
+export class UnsupportedFeatureError extends MethodNotFoundError {
+  static {
+    brand(this, 'UnsupportedFeatureError');
+  }
+
+  constructor(
+    /** `unknownMethod`: the server has no such method; `experimental`: it needs `experimentalApi: true`. */
+    readonly reason: 'unknownMethod' | 'experimental',
+    /** The method, or `method.field` for an experimental field. */
+    readonly feature: string,
+    /** The connected server's version, when known. */
+    readonly serverVersion: string | undefined,
+    /** The codex version the SDK's types were generated from. */
+    readonly schemaVersion: string,
+    serverMessage: string,
+    /** The methods the server says it knows (empty for `experimental`). */
+    readonly knownMethods: readonly string[],
+    code: number,
+    data: unknown,
+    method: string,
+  ) {
+    super(serverMessage, code, data, method);
+    const server = `codex app-server ${serverVersion ?? '(version unknown)'}`;
+    this.message =
+      reason === 'unknownMethod'
+        ? `${server} does not have the method ${feature} (the SDK's types come from codex ${schemaVersion})`
+        : `${feature} is experimental: start the client with experimentalApi: true (${server}; the SDK's types come from codex ${schemaVersion})`;
   }
 }

@@ -21,7 +21,7 @@ export { text, image, localImage, skill, mention, externalMessage } from './sess
 export type { ExternalMessage, SteerInput, TurnInput } from './session/inputs.js';
 export type { ApprovalMode, ThreadForkOptions, ThreadResumeOptions, ThreadStartOptions, TurnOptions } from './session/options.js';
 export { safeAnswer } from './session/server-requests.js';
-export type { ServerRequestContext, ServerRequestHandler, ServerRequestHandlers } from './session/server-requests.js';
+export type { ServerRequestContext, ServerRequestHandler, ServerRequestHandlers, UnknownServerRequestHandler } from './session/server-requests.js';
 export { LoginFailedError } from './session/login.js';
 export type { LoginHandle } from './session/login.js';
 export { retryOnOverload } from './rpc/retry.js';
@@ -38,6 +38,7 @@ export {
   InvalidArgumentError,
   InvalidParamsError,
   InvalidRequestError,
+  InvalidResponseError,
   JsonRpcError,
   MethodNotFoundError,
   ParseError,
@@ -49,13 +50,22 @@ export {
   ThreadNotResumableError,
   TransportClosedError,
   TurnTimeoutError,
+  UnsupportedFeatureError,
 } from './errors.js';
 export type { ProtocolErrorKind, TransportClosedDetails } from './errors.js';
 export { SDK_VERSION } from './version.js';
 export { SCHEMA_CODEX_VERSION } from './generated/version.js';
+export {
+  MIN_SUPPORTED_CODEX_VERSION,
+  SUPPORTED_CODEX_RANGE,
+  compareCodexVersions,
+  isSupportedCodexVersion,
+  parseCodexVersion,
+} from './session/codex-version.js';
+export type { CodexVersion } from './session/codex-version.js';
 export type * from './generated/protocol.js';
 /** Every protocol type, also under one name: `protocol.Thread` is the server's thread record. */
 export type * as protocol from './generated/protocol.js';
 export type { Thread as ThreadInfo } from './generated/protocol.js';
 export type * from './generated/methods.js';
-export { CLIENT_REQUEST_METHODS, SERVER_NOTIFICATION_METHODS, SERVER_REQUEST_METHODS } from './generated/methods.js';
+export { CLIENT_NOTIFICATION_METHODS, CLIENT_REQUEST_METHODS, SERVER_NOTIFICATION_METHODS, SERVER_REQUEST_METHODS } from './generated/methods.js';

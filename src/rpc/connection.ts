@@ -19,6 +19,8 @@ export interface RpcConnectionOptions {
   readonly onServerRequest: (method: string, params: unknown, id: string | number) => Promise<unknown>;
   /** Runs once, after every message read before the end has been delivered. */
   readonly onClose: (error: TransportClosedError) => void;
+  /** The server's version once known, for errors that name it (`UnsupportedFeatureError`). */
+  readonly serverVersion?: () => string | undefined;
 }
 
 export interface CallOptions {
@@ -202,7 +204,7 @@ export class RpcConnection {
     }
     const clean = this.#options.redact ?? ((t: string) => t);
     const { code, text, data } = readError(error, clean);
-    call.settle(classifyServerError(code, clean(text), redactValue(data, clean), call.method));
+    call.settle(classifyServerError(code, clean(text), redactValue(data, clean), call.method, this.#options.serverVersion?.()));
     return true;
   }
 

@@ -1,14 +1,16 @@
 import { ProtocolError, type TransportClosedError } from '../errors.js';
-import type { Notification } from '../generated/methods.js';
+import type { ClientNotificationMethod, Notification } from '../generated/methods.js';
 import type { InitializeParams, InitializeResponse } from '../generated/protocol.js';
 import type { IncomingNotification } from '../rpc/adapter.js';
 import { RpcConnection } from '../rpc/connection.js';
+import { checkResult, invalidNotification } from '../rpc/validation.js';
 import { jsonStart } from '../transport/jsonl.js';
 import { redactPieces } from '../transport/stderr-tail.js';
 import type { MessageTransport } from '../transport/transport.js';
 import { SDK_VERSION } from '../version.js';
 import { Broadcast } from './broadcast.js';
 import type { CodexEvents, CodexSessionOptions } from './codex.js';
+import { parseServerVersion } from './codex-version.js';
 import { Listeners } from './listeners.js';
 import { LoginRouter } from './login.js';
 import { redactProtocolError, redactTurnError } from './redaction.js';
@@ -36,6 +38,8 @@ export interface ClientParts {
   readonly logins: LoginRouter;
   /** Values kept out of errors, error events, warnings and stderr tails (shared with the transport). */
   readonly secrets: string[];
+  /** Check each result against its method's schema (`validateResults`). */
+  readonly validateResults: boolean;
 }
 
 export interface OpenedSession {
@@ -63,6 +67,7 @@ export async function openSession(transport: MessageTransport, options: CodexSes
     },
     logins: new LoginRouter(),
     secrets,
+    validateResults: options.validateResults ?? true,
   };
   const { listeners, subscribers, turns, logins } = parts;
   const { router } = turns;
@@ -78,13 +83,18 @@ export async function openSession(transport: MessageTransport, options: CodexSes
     handlersForThread: (threadId) => router.handlersForThread(threadId),
     timeoutMs: options.serverRequestTimeoutMs ?? DEFAULT_SERVER_REQUEST_TIMEOUT_MS,
     onError: reportError,
+    onUnknown: options.onUnknownServerRequest,
   });
+  let serverVersion: string | undefined;
   const connection = new RpcConnection(transport, {
+    serverVersion: () => serverVersion,
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     maxInFlightRequests: options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT,
     redact: (text) => redactPieces(text, secrets),
     onNotification: (incoming: IncomingNotification) => {
       const notification = incoming as Notification;
+      const invalid = options.validateNotifications === true ? invalidNotification(incoming) : undefined;
+      if (invalid !== undefined) return reportError(invalid);
       redactTurnError(notification, secrets);
       try {
         turns.observe(notification);
@@ -117,8 +127,9 @@ export async function openSession(transport: MessageTransport, options: CodexSes
         optOutNotificationMethods: options.optOutNotificationMethods === undefined ? null : [...options.optOutNotificationMethods],
       },
     };
-    const metadata = (await connection.request('initialize', params, { signal: options.signal })) as InitializeResponse;
-    connection.notify('initialized');
+    const metadata = checkResult('initialize', await connection.request('initialize', params, { signal: options.signal })) as InitializeResponse;
+    serverVersion = parseServerVersion(metadata.userAgent);
+    connection.notify('initialized' satisfies ClientNotificationMethod);
     return { connection, metadata, parts };
   } catch (error) {
     // Never leave a process (or a socket) behind when startup fails half-way.

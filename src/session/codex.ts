@@ -1,5 +1,5 @@
 import { AbortError, CodexError, InvalidArgumentError, type ProtocolError, type TransportClosedError } from '../errors.js';
-import type { ClientRequestMap, ClientRequestMethod, Notification } from '../generated/methods.js';
+import type { ClientRequestMap, ClientRequestMethod, Notification, ServerNotificationMethod } from '../generated/methods.js';
 import type {
   AccountLoginCompletedNotification,
   ClientInfo,
@@ -15,7 +15,9 @@ import type {
   ThreadStartResponse,
 } from '../generated/protocol.js';
 import { SCHEMA_CODEX_VERSION } from '../generated/version.js';
+import { isSupportedCodexVersion, parseServerVersion, SUPPORTED_CODEX_RANGE } from './codex-version.js';
 import type { CallOptions, RpcConnection } from '../rpc/connection.js';
+import { checkResult } from '../rpc/validation.js';
 import type { CommandEnvironment } from '../transport/command-env.js';
 import type { ConfigObject } from '../transport/config-flags.js';
 import { planLaunch } from '../transport/launch.js';
@@ -27,7 +29,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, openSession, type ClientParts, type OpenedSe
 import { openRemoteTransport, type CodexConnectOptions } from './connect.js';
 import { LoginFailedError, type LoginHandle } from './login.js';
 import { toWireParams, type ThreadForkOptions, type ThreadResumeOptions, type ThreadStartOptions } from './options.js';
-import type { ServerRequestHandlers } from './server-requests.js';
+import type { ServerRequestHandlers, UnknownServerRequestHandler } from './server-requests.js';
 import { explainResumeFailure } from './resume.js';
 import { Thread, type ThreadSession } from './thread.js';
 import { checkBoolean, checkCodexOptions, checkListener, checkObject, checkSessionOptions } from './validate.js';
@@ -60,8 +62,8 @@ export interface CodexSessionOptions {
   readonly clientInfo?: ClientInfo;
   /** Opt in to experimental methods and fields. Default true; fixed at initialize. */
   readonly experimentalApi?: boolean;
-  /** Notification methods the server should not send at all. */
-  readonly optOutNotificationMethods?: readonly string[];
+  /** Notification methods the server should not send at all (any string is accepted, for newer servers' methods). */
+  readonly optOutNotificationMethods?: readonly (ServerNotificationMethod | (string & {}))[];
   /** Deadline of a request that sets none, in ms. Default 120000. */
   readonly requestTimeoutMs?: number;
   /** Requests outstanding at once; more wait locally. Default 64, half the server's inbound queue. */
@@ -77,6 +79,11 @@ export interface CodexSessionOptions {
    * Methods without a handler get the safe default: approvals declined, others refused.
    */
   readonly onServerRequest?: ServerRequestHandlers;
+  /**
+   * Answers server requests whose method the SDK's types do not know (a newer codex's), instead
+   * of refusing them with -32601. Its answer is sent unchecked.
+   */
+  readonly onUnknownServerRequest?: UnknownServerRequestHandler;
   /** How long a server-request handler may take before the safe answer is sent. Default 300000. */
   readonly serverRequestTimeoutMs?: number;
   /** Default `timeoutMs` of every turn: the deadline of the whole turn, in ms. Default: none. */
@@ -93,13 +100,24 @@ export interface CodexSessionOptions {
    * says it is idle. Default 10000.
    */
   readonly interruptGraceMs?: number;
+  /**
+   * Check every result against its method's schema; a mismatch rejects with `InvalidResponseError`.
+   * Default true. (Server requests' params and handlers' answers are always checked.)
+   */
+  readonly validateResults?: boolean;
+  /**
+   * Check every notification's params against its method's schema; a mismatch is reported as a
+   * `ProtocolError` (kind `invalidMessage`) and the notification dropped. Default false: it costs
+   * time on the hot path (see BENCHMARKS.md).
+   */
+  readonly validateNotifications?: boolean;
 }
 
 export interface CodexOptions extends CodexSpawnOptions, CodexSessionOptions {}
 
 export interface CodexWarning {
   /**
-   * `versionMismatch`: the server is not the version the bundled types were generated from.
+   * `versionMismatch`: the server's version is outside the range this SDK supports (see COMPATIBILITY.md).
    * `tokenIgnored`: a token was given for a `unix://` server, which does not check tokens.
    */
   readonly code: 'versionMismatch' | 'tokenIgnored';
@@ -246,7 +264,8 @@ export class Codex implements AsyncDisposable {
       return Promise.reject(error);
     }
     const call: CallOptions = { signal: options.signal, timeoutMs: options.timeoutMs };
-    return this.#connection.request(method, params, call);
+    const pending = this.#connection.request(method, params, call);
+    return this.#parts.validateResults ? pending.then((result) => checkResult(method, result)) : pending;
   }
 
   /**
@@ -398,12 +417,12 @@ export class Codex implements AsyncDisposable {
   }
 
   #checkVersion(): void {
-    if (this.serverVersion === undefined || this.serverVersion === SCHEMA_CODEX_VERSION) return;
+    if (this.serverVersion === undefined || isSupportedCodexVersion(this.serverVersion)) return;
     const warning: CodexWarning = {
       code: 'versionMismatch',
       message:
-        `codex app-server ${this.serverVersion} is not the version these types were generated from (${SCHEMA_CODEX_VERSION}); ` +
-        'requests and notifications may not match their types.',
+        `codex app-server ${this.serverVersion} is outside the versions this SDK supports (${SUPPORTED_CODEX_RANGE.min} to ${SUPPORTED_CODEX_RANGE.max}; ` +
+        `its types come from ${SCHEMA_CODEX_VERSION}); requests and notifications may not match their types.`,
     };
     if (!this.#parts.listeners.emit('warning', warning)) process.emitWarning(warning.message, { code: 'CODEX_SDK_VERSION_MISMATCH' });
   }
@@ -431,7 +450,4 @@ function expectLogin<T extends LoginAccountResponse['type']>(response: LoginAcco
   return response as Extract<LoginAccountResponse, { type: T }>;
 }
 
-/** Reads `1.2.3` out of a user agent such as `my_client/0.169.0 (Debian 12; x86_64) ...`. */
-export function parseServerVersion(userAgent: string): string | undefined {
-  return /^[^/\s]+\/(\d+\.\d+\.\d+[^\s(]*)/.exec(userAgent)?.[1];
-}
+export { parseServerVersion } from './codex-version.js';

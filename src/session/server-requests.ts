@@ -1,6 +1,10 @@
 import { InvalidArgumentError, ProtocolError } from '../errors.js';
-import type { ServerRequestMap, ServerRequestMethod } from '../generated/methods.js';
+import { SERVER_REQUEST_METHODS, type ServerRequestMap, type ServerRequestMethod } from '../generated/methods.js';
 import { ServerRequestError } from '../rpc/connection.js';
+import { serverRequestParamsMismatch, serverResponseMismatch } from '../rpc/validation.js';
+import { LINE_START_CHARS } from '../transport/jsonl.js';
+
+const KNOWN_METHODS: ReadonlySet<string> = new Set(SERVER_REQUEST_METHODS);
 
 export interface ServerRequestContext<M extends ServerRequestMethod = ServerRequestMethod> {
   readonly method: M;
@@ -24,10 +28,20 @@ export type ServerRequestHandler<M extends ServerRequestMethod> = (
   context: ServerRequestContext<M>,
 ) => ServerRequestMap[M]['response'] | Promise<ServerRequestMap[M]['response']>;
 
+/**
+ * Answers a server request whose method this SDK's types do not know (a newer server's). Return
+ * the result to send; `undefined` (or throwing) refuses it with a JSON-RPC error as before.
+ */
+export type UnknownServerRequestHandler = (
+  method: string,
+  params: unknown,
+  context: Omit<ServerRequestContext, 'method'> & { readonly method: string },
+) => unknown;
+
 /** Handlers by server request method. Methods left out get the safe default. */
 export type ServerRequestHandlers = { readonly [M in ServerRequestMethod]?: ServerRequestHandler<M> };
 
-/** The answer sent when no handler answers: approvals declined, time told, anything else refused. */
+/** The answer sent when no handler answers: approvals declined, anything else refused. */
 export function safeAnswer(method: string, params: unknown): unknown {
   if (typeof method !== 'string') throw new InvalidArgumentError('method', 'must be a server request method name (a string)');
   const p = (params ?? {}) as { availableDecisions?: unknown };
@@ -47,8 +61,6 @@ export function safeAnswer(method: string, params: unknown): unknown {
     case 'applyPatchApproval':
     case 'execCommandApproval':
       return { decision: { denied: { rejection: 'Declined by the client: no approval handler is registered.' } } };
-    case 'currentTime/read':
-      return { currentTimeAt: Math.floor(Date.now() / 1000) };
     default:
       throw new ServerRequestError(
         -32601,
@@ -68,6 +80,8 @@ export interface DispatcherOptions {
   readonly holdTurn?: (turnId: string) => (() => void) | undefined;
   readonly timeoutMs: number;
   readonly onError: (error: ProtocolError) => void;
+  /** For methods the SDK does not know; without it they are refused with -32601. */
+  readonly onUnknown?: UnknownServerRequestHandler | undefined;
 }
 
 /** A handler still running. */
@@ -93,6 +107,18 @@ export class ServerRequestDispatcher {
   }
 
   async handle(method: string, params: unknown, requestId: string | number): Promise<unknown> {
+    // A handler is only ever given params of the shape its type promises.
+    const badParams = serverRequestParamsMismatch(method, params);
+    if (badParams !== undefined) {
+      this.#options.onError(
+        new ProtocolError(
+          `The server sent ${method} params that do not match the protocol schema (${badParams.path} ${badParams.reason}); sent the safe answer without calling the handler`,
+          'invalidMessage',
+          lineStartOf(params),
+        ),
+      );
+      return safeAnswer(method, params);
+    }
     const ids = idsOf(params);
     const handler = this.#handlerFor(method, ids.threadId, ids.turnId);
     if (handler === undefined || this.#closed) return safeAnswer(method, params);
@@ -129,6 +155,15 @@ export class ServerRequestDispatcher {
         deadline,
         cancelled,
       ]);
+      if (answer !== undefined && answer !== CANCELLED) {
+        // An answer of the wrong shape (an array, say) must not reach the server: codex may read
+        // an array's elements as fields and run the command.
+        const badAnswer = serverResponseMismatch(method, answer);
+        if (badAnswer !== undefined) {
+          answer = undefined;
+          throw new Error(`its answer does not match the protocol schema: ${badAnswer.path} ${badAnswer.reason}`);
+        }
+      }
     } catch (error) {
       // Thrown, or past its deadline. (Withdrawn, turn over or closed settles as CANCELLED above.)
       if (!this.#closed) {
@@ -176,8 +211,11 @@ export class ServerRequestDispatcher {
     for (const running of this.#running.values()) running.controller.abort(new Error('the client closed'));
   }
 
-  /** The turn's handler, else the thread's, else the client's. */
+  /** The turn's handler, else the thread's, else the client's; for unknown methods, `onUnknown`. */
   #handlerFor(method: string, threadId: string | undefined, turnId: string | undefined): unknown {
+    const onUnknown = this.#options.onUnknown;
+    if (onUnknown !== undefined && !KNOWN_METHODS.has(method)) return (params: unknown, context: ServerRequestContext) => onUnknown(method, params, context);
+    if (!KNOWN_METHODS.has(method)) return undefined;
     const key = method as ServerRequestMethod;
     const forTurn = turnId === undefined ? undefined : this.#options.handlersForTurn(turnId, threadId)?.[key];
     const forThread = threadId === undefined ? undefined : this.#options.handlersForThread(threadId)?.[key];
@@ -194,4 +232,13 @@ function idsOf(params: unknown): { threadId: string | undefined; turnId: string 
     threadId: typeof threadId === 'string' ? threadId : typeof conversationId === 'string' ? conversationId : undefined,
     turnId: typeof turnId === 'string' ? turnId : undefined,
   };
+}
+
+/** The first characters of `value` as JSON, or undefined when it cannot be written (too deep). */
+function lineStartOf(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value ?? null).slice(0, LINE_START_CHARS);
+  } catch {
+    return undefined;
+  }
 }

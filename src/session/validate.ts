@@ -126,6 +126,12 @@ export function checkCodexOptions(options: CodexOptions): void {
   checkSignal(options.signal);
   checkHandlers(options.onServerRequest);
   if (options.onWarning !== undefined && typeof options.onWarning !== 'function') throw new InvalidArgumentError('onWarning', 'must be a function');
+  if (options.onUnknownServerRequest !== undefined && typeof options.onUnknownServerRequest !== 'function') {
+    throw new InvalidArgumentError('onUnknownServerRequest', 'must be a function');
+  }
+  for (const name of ['validateResults', 'validateNotifications', 'experimentalApi'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new InvalidArgumentError(name, 'must be a boolean');
+  }
 }
 
 export function describe(value: unknown): string {

@@ -6,11 +6,16 @@ const FAKE_SERVER = fileURLToPath(new URL('../fixtures/fake-app-server.mjs', imp
 /** What the fake app-server does per request method; see test/fixtures/fake-app-server.mjs. */
 export type FakeScript = Record<string, unknown>;
 
-/** Starts a `Codex` client against the scripted fake app-server. */
+/**
+ * Starts a `Codex` client against the scripted fake app-server. Its scripted results are minimal
+ * (`{ thread: { id } }`), so result validation is off unless a test turns it on
+ * (test/unit/validation.test.ts does).
+ */
 export function startFake(script: FakeScript, options: CodexOptions = {}): Promise<Codex> {
   return Codex.start({
     launchArgs: [process.execPath, FAKE_SERVER, JSON.stringify(script)],
     onWarning: () => undefined,
+    validateResults: false,
     ...options,
   });
 }

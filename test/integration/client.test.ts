@@ -9,11 +9,12 @@ import {
   RequestTimeoutError,
   SCHEMA_CODEX_VERSION,
   TransportClosedError,
+  UnsupportedFeatureError,
   type Notification,
 } from '../../src/index.js';
 import { reply } from '../../src/testing.js';
 import { eventually, isAlive } from '../helpers/fake-server.js';
-import { scripted } from '../helpers/scripted.js';
+import { scripted, TEST_CODEX_VERSION } from '../helpers/scripted.js';
 
 // Everything here runs the real `codex app-server` of the pinned @openai/codex, offline,
 // against the scripted model.
@@ -35,8 +36,8 @@ describe('Codex client against the real app-server', () => {
     await using env = await scripted();
     const { codex, home } = env;
     expect(codex.metadata.codexHome).toBe(home.path);
-    expect(codex.metadata.userAgent).toMatch(/^codex_app_server_sdk\/0\.169\.0 /);
-    expect(codex.serverVersion).toBe(SCHEMA_CODEX_VERSION);
+    expect(codex.metadata.userAgent.startsWith(`codex_app_server_sdk/${TEST_CODEX_VERSION} `)).toBe(true);
+    expect(codex.serverVersion).toBe(TEST_CODEX_VERSION);
     expect(codex.metadata.platformFamily).toBe('unix');
     expect(isAlive(codex.pid!)).toBe(true);
   });
@@ -85,8 +86,11 @@ describe('Codex client against the real app-server', () => {
     const unknown = await codex.rawRequest('foo/bar', {}).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(MethodNotFoundError);
     expect(unknown).toMatchObject({ code: -32600, method: 'foo/bar' });
-    // The message names the method and stays short; codex's text (every method it knows) is kept whole.
-    expect((unknown as MethodNotFoundError).message).toMatch(/^The app-server has no method "foo\/bar"/);
+    expect(unknown).toBeInstanceOf(UnsupportedFeatureError);
+    expect((unknown as UnsupportedFeatureError).serverMessage).toMatch(/^Invalid request: unknown variant `foo\/bar`/);
+    expect((unknown as Error).message).toBe(
+      `codex app-server ${TEST_CODEX_VERSION} does not have the method foo/bar (the SDK's types come from codex ${SCHEMA_CODEX_VERSION})`,
+    );
     expect((unknown as MethodNotFoundError).message.length).toBeLessThan(200);
     expect((unknown as MethodNotFoundError).serverMessage).toMatch(/^Invalid request: unknown variant `foo\/bar`, expected one of .*`thread\/start`/);
 

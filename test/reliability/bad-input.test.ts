@@ -212,9 +212,9 @@ describe('reliability: bad input from the server', () => {
       id: 0,
       error: { code: -32601, message: expect.stringContaining('brand/new/serverRequest is not handled by this client') },
     });
-    // A known method with unusable params still gets the safe answer.
+    // A known method with unusable params still gets the safe answer, and is reported.
     expect(answers).toContainEqual({ id: 1, result: { decision: 'decline' } });
-    expect(errors).toEqual([]);
+    expect(errors.map((e) => [e.kind, e.message.includes('item/commandExecution/requestApproval params')])).toEqual([['invalidMessage', true]]);
     await stillWorks(codex);
     await codex.close();
   });

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { generateFromSchema } from '../../codegen/generate.js';
+import { resolveResultTypes } from '../../codegen/results.js';
+import { installedCodexVersion, pinnedCodexVersion } from '../../codegen/schema-dump.js';
 import {
   CLIENT_REQUEST_METHODS,
   SERVER_NOTIFICATION_METHODS,
@@ -17,6 +19,7 @@ import {
   type ThreadStartResponse,
   type TurnStartedNotification,
   type UnknownMethod,
+  SCHEMA_CODEX_VERSION,
 } from '../../src/generated/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -51,7 +54,7 @@ describe('codegen', () => {
 
   beforeAll(async () => {
     generated = await generateFromSchema(SCHEMA_DIR);
-  });
+  }, 120_000); // a full generation: about 15 s on an idle machine
 
   it('checked-in src/generated/ is exactly what schema/ generates', async () => {
     const onDisk = (await readdir(GENERATED_DIR)).sort();
@@ -114,5 +117,69 @@ describe('codegen', () => {
     // @ts-expect-error a plain string is not a method this SDK knows; it must be cast to UnknownMethod
     const plain: Notification = { method: 'future/thing' as string, params: {} };
     expect(plain.method).toBe('future/thing');
+  });
+});
+
+describe('codegen result types', () => {
+  const defs = (...names: string[]) => new Set(names);
+
+  it('derives result types by naming rules, with no table', () => {
+    const result = resolveResultTypes(
+      'client request',
+      [
+        { method: 'thread/start', paramsName: 'ThreadStartParams' },
+        { method: 'account/logout', paramsName: undefined },
+        { method: 'account/workspaceMessages/read', paramsName: undefined },
+        { method: 'config/value/write', paramsName: 'ConfigValueWriteParams' },
+        { method: 'modelProvider/default/set', paramsName: 'ModelProviderDefaultSetParams' },
+      ],
+      defs('ThreadStartParams', 'ThreadStartResponse', 'LogoutAccountResponse', 'GetWorkspaceMessagesResponse', 'ConfigWriteResponse'),
+    );
+    expect(Object.fromEntries(result)).toEqual({
+      'thread/start': 'ThreadStartResponse',
+      'account/logout': 'LogoutAccountResponse',
+      'account/workspaceMessages/read': 'GetWorkspaceMessagesResponse',
+      'config/value/write': 'ConfigWriteResponse',
+      'modelProvider/default/set': 'ConfigWriteResponse',
+    });
+  });
+
+  it('fails naming every method it cannot map, in one error', () => {
+    const attempt = () =>
+      resolveResultTypes(
+        'client request',
+        [
+          { method: 'brand/new', paramsName: 'BrandNewParams' },
+          { method: 'other/thing', paramsName: undefined },
+          { method: 'thread/start', paramsName: 'ThreadStartParams' },
+        ],
+        defs('ThreadStartResponse', 'UnrelatedResponse'),
+      );
+    expect(attempt).toThrow(/2 client request method\(s\)[\s\S]*"brand\/new"[\s\S]*"other\/thing"/);
+  });
+
+  it('refuses to guess between two candidates', () => {
+    const attempt = () => resolveResultTypes('client request', [{ method: 'alpha/beta/gamma', paramsName: undefined }], defs('AlphaBetaResponse', 'AlphaGammaResponse'));
+    expect(attempt).toThrow(/ambiguous, could be AlphaBetaResponse or AlphaGammaResponse/);
+  });
+});
+
+describe('codex version drift', () => {
+  it('the pinned @openai/codex, the installed binary, schema/VERSION and SCHEMA_CODEX_VERSION agree', async () => {
+    const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      overrides?: Record<string, Record<string, string>>;
+    };
+    const versions = {
+      'package.json dependency': manifest.dependencies['@openai/codex'],
+      'node_modules/@openai/codex': await pinnedCodexVersion(),
+      'codex --version': await installedCodexVersion(),
+      'schema/VERSION': (await readFile(path.join(SCHEMA_DIR, 'VERSION'), 'utf8')).trim(),
+      SCHEMA_CODEX_VERSION,
+    };
+    const distinct = new Set(Object.values(versions));
+    expect(distinct.size, `codex versions disagree: ${JSON.stringify(versions)}. Pin one version, npm ci, then npm run codegen.`).toBe(1);
+    // @openai/codex-sdk (a benchmark baseline) must drive the same codex, not a copy of its own.
+    expect(manifest.overrides?.['@openai/codex-sdk']?.['@openai/codex']).toBe('$@openai/codex');
   });
 });

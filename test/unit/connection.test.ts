@@ -4,6 +4,7 @@ import {
   InvalidRequestError,
   ProtocolError,
   RequestTimeoutError,
+  SCHEMA_CODEX_VERSION,
   ServerBusyError,
   TransportClosedError,
   retryOnOverload,
@@ -135,7 +136,7 @@ describe('Codex client over a fake app-server', () => {
     expect(codex.serverVersion).toBe('9.9.9');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('9.9.9');
-    expect(warnings[0]).toContain('0.169.0');
+    expect(warnings[0]).toContain(SCHEMA_CODEX_VERSION);
   });
 
   it('ends notifications() when the connection closes, and with AbortError on abort', async () => {
