@@ -1,6 +1,7 @@
 import { AbstractMessageReader, AbstractMessageWriter, type DataCallback, type Disposable, type Message } from 'vscode-jsonrpc/node';
 import { ProtocolError } from '../errors.js';
 import type { MessageTransport, TransportEnd } from '../transport/transport.js';
+import type { TraceContext } from './trace.js';
 
 /** A notification as it arrives: the parsed line itself, so nothing is copied on the hot path. */
 export interface IncomingNotification {
@@ -104,6 +105,8 @@ class BridgeReader extends AbstractMessageReader {
 class BridgeWriter extends AbstractMessageWriter {
   readonly #transport: MessageTransport;
   readonly #awaiting: Set<RequestId>;
+  /** The trace context of the request being sent now (set only around a synchronous send). */
+  #trace: TraceContext | undefined;
 
   constructor(transport: MessageTransport, awaiting: Set<RequestId>) {
     super();
@@ -111,10 +114,26 @@ class BridgeWriter extends AbstractMessageWriter {
     this.#awaiting = awaiting;
   }
 
+  /**
+   * Runs `send` (which must write its request synchronously, as vscode-jsonrpc's `sendRequest`
+   * does) with `trace` written as the request's top-level `trace` member.
+   */
+  withTrace<T>(trace: TraceContext | undefined, send: () => T): T {
+    this.#trace = trace;
+    try {
+      return send();
+    } finally {
+      this.#trace = undefined;
+    }
+  }
+
   write(message: Message): Promise<void> {
     // codex never sends the "jsonrpc" member; leave it out of what we send too.
-    const { jsonrpc: _jsonrpc, ...wire } = message as Message & { id?: RequestId; method?: string };
-    if (typeof wire.method === 'string' && wire.id !== undefined) this.#awaiting.add(wire.id);
+    const { jsonrpc: _jsonrpc, ...wire } = message as Message & { id?: RequestId; method?: string; trace?: TraceContext };
+    if (typeof wire.method === 'string' && wire.id !== undefined) {
+      this.#awaiting.add(wire.id);
+      if (this.#trace !== undefined) wire.trace = this.#trace;
+    }
     if (!this.#transport.send(wire)) {
       if (wire.id !== undefined) this.#awaiting.delete(wire.id);
       return Promise.reject(new Error('The app-server transport is closed'));

@@ -4,6 +4,7 @@ import type { MessageTransport, TransportEnd } from '../transport/transport.js';
 import { DRAINED_METHOD, TransportBridge, type IncomingNotification } from './adapter.js';
 import { Admission } from './admission.js';
 import { classifyServerError } from './classify.js';
+import type { TraceContext } from './trace.js';
 
 export interface RpcConnectionOptions {
   /** Deadline for a request that names none, in ms. */
@@ -23,6 +24,8 @@ export interface RpcConnectionOptions {
 export interface CallOptions {
   readonly signal?: AbortSignal | undefined;
   readonly timeoutMs?: number | undefined;
+  /** W3C trace context, written as the request's top-level `trace` member (checked by the caller). */
+  readonly trace?: TraceContext | undefined;
 }
 
 /** An error answer to a server request, sent as a JSON-RPC error response. */
@@ -45,6 +48,7 @@ const DRAIN_TIMEOUT_MS = 2_000;
  */
 export class RpcConnection {
   readonly #connection: MessageConnection;
+  readonly #bridge: TransportBridge;
   readonly #transport: MessageTransport;
   readonly #options: RpcConnectionOptions;
   readonly #admission: Admission;
@@ -56,7 +60,7 @@ export class RpcConnection {
     this.#transport = transport;
     this.#options = options;
     this.#admission = new Admission(options.maxInFlightRequests);
-    const bridge = new TransportBridge(transport, {
+    const bridge = (this.#bridge = new TransportBridge(transport, {
       notification: options.onNotification,
       protocolError: options.onProtocolError,
       end: (info) => {
@@ -64,7 +68,7 @@ export class RpcConnection {
         // Normally the drained marker settles this; the timer covers a wedged queue.
         setTimeout(() => this.#finish(), DRAIN_TIMEOUT_MS).unref();
       },
-    });
+    }));
     // vscode-jsonrpc does not pass a request's id to its handler; its message strategy sees each
     // message right before the handler is called, synchronously, so it can hand the id over.
     let currentRequestId: string | number = -1;
@@ -123,7 +127,9 @@ export class RpcConnection {
         let reply: Promise<unknown>;
         try {
           // vscode-jsonrpc sends `params: [null]` for an undefined param: omit it instead.
-          reply = params === undefined ? this.#connection.sendRequest(method) : this.#connection.sendRequest(method, params);
+          reply = this.#bridge.writer.withTrace(options.trace, () =>
+            params === undefined ? this.#connection.sendRequest(method) : this.#connection.sendRequest(method, params),
+          );
         } catch (error) {
           call.settle(this.#toError(method, error));
           return;

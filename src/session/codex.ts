@@ -18,6 +18,7 @@ import type {
 import { SCHEMA_CODEX_VERSION } from '../generated/version.js';
 import type { IncomingNotification } from '../rpc/adapter.js';
 import { RpcConnection, type CallOptions } from '../rpc/connection.js';
+import { checkTrace, type TraceContext } from '../rpc/trace.js';
 import type { ConfigObject } from '../transport/config-flags.js';
 import { LINE_START_CHARS } from '../transport/jsonl.js';
 import { planLaunch } from '../transport/launch.js';
@@ -31,6 +32,7 @@ import { toWireParams, type ThreadForkOptions, type ThreadResumeOptions, type Th
 import { ServerRequestDispatcher, type ServerRequestHandlers } from './server-requests.js';
 import { redactProtocolError, redactTurnError } from './redaction.js';
 import { Thread, type ThreadSession } from './thread.js';
+import { ToolRegistry, toDynamicTools, type ToolSpec } from './tools.js';
 import { checkCodexOptions, checkSessionOptions } from './validate.js';
 import type { TurnControl } from './turn.js';
 import { TurnRouter } from './turn-router.js';
@@ -72,6 +74,13 @@ export interface CodexOptions {
   readonly onServerRequest?: ServerRequestHandlers;
   /** How long a server-request handler may take before the safe answer is sent. Default 300000. */
   readonly serverRequestTimeoutMs?: number;
+  /** Deadline of one local tool call (`tool()`), in ms, unless the tool sets its own. Default 300000. */
+  readonly toolTimeoutMs?: number;
+  /**
+   * Called for every request; the W3C trace context it returns is sent with it (a per-call
+   * `trace` wins). See `openTelemetryTrace()`.
+   */
+  readonly trace?: () => TraceContext | undefined;
 }
 
 export interface CodexWarning {
@@ -93,6 +102,8 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** Overrides `requestTimeoutMs` for this call. */
   readonly timeoutMs?: number;
+  /** W3C trace context sent with this request (over the client's `trace` provider; `null`: none). */
+  readonly trace?: TraceContext | null;
 }
 
 export interface NotificationsOptions {
@@ -113,6 +124,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_SERVER_REQUEST_TIMEOUT_MS = 300_000;
+const DEFAULT_TOOL_TIMEOUT_MS = 300_000;
 
 /** Everything a client owns besides its connection; built before the connection so its callbacks can reach it. */
 interface ClientParts {
@@ -122,6 +134,10 @@ interface ClientParts {
   readonly logins: LoginRouter;
   /** Values kept out of errors, error events, warnings and stderr tails (shared with the transport). */
   readonly secrets: string[];
+  /** Local tools by thread, and their running calls. */
+  readonly tools: ToolRegistry;
+  readonly experimentalApi: boolean;
+  readonly trace: (() => TraceContext | undefined) | undefined;
 }
 
 /**
@@ -181,8 +197,11 @@ export class Codex implements AsyncDisposable {
       router: new TurnRouter(),
       logins: new LoginRouter(),
       secrets: launch.secrets,
+      tools: new ToolRegistry({ timeoutMs: options.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, redact: (text) => redact(text, launch.secrets) }),
+      experimentalApi: options.experimentalApi ?? true,
+      trace: options.trace,
     };
-    const { listeners, subscribers, router, logins, secrets } = parts;
+    const { listeners, subscribers, router, logins, secrets, tools } = parts;
     if (options.onWarning !== undefined) listeners.on('warning', options.onWarning);
     const reportError = (unredacted: ProtocolError): void => {
       const error = redactProtocolError(unredacted, secrets);
@@ -194,6 +213,7 @@ export class Codex implements AsyncDisposable {
       handlersForThread: (threadId) => router.handlersForThread(threadId),
       timeoutMs: options.serverRequestTimeoutMs ?? DEFAULT_SERVER_REQUEST_TIMEOUT_MS,
       onError: reportError,
+      answerFirst: (method, params) => (method === 'item/tool/call' ? tools.handle(params) : undefined),
     });
     const connection = new RpcConnection(transport, {
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
@@ -204,6 +224,7 @@ export class Codex implements AsyncDisposable {
         redactTurnError(notification, secrets);
         try {
           router.route(notification);
+          tools.observe(notification);
           if (notification.method === 'account/login/completed') logins.deliver(notification.params);
         } catch (cause) {
           // A notification whose params do not have the shape of its method. Thrown from here, it
@@ -217,6 +238,7 @@ export class Codex implements AsyncDisposable {
       onServerRequest: (method, params, id) => dispatcher.handle(method, params, id),
       onClose: (error) => {
         router.failAll(error);
+        tools.closeAll(error);
         logins.failAll(error);
         for (const subscriber of subscribers) subscriber.end();
         subscribers.clear();
@@ -227,7 +249,7 @@ export class Codex implements AsyncDisposable {
       const params: InitializeParams = {
         clientInfo: { title: null, ...(options.clientInfo ?? { name: 'codex_app_server_sdk', version: SDK_VERSION }) },
         capabilities: {
-          experimentalApi: options.experimentalApi ?? true,
+          experimentalApi: parts.experimentalApi,
           optOutNotificationMethods: options.optOutNotificationMethods === undefined ? null : [...options.optOutNotificationMethods],
         },
       };
@@ -278,7 +300,13 @@ export class Codex implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    const call: CallOptions = { signal: options.signal, timeoutMs: options.timeoutMs };
+    let trace: TraceContext | undefined;
+    try {
+      trace = options.trace === undefined ? checkTrace(this.#parts.trace?.(), 'trace (from the client trace provider)') : checkTrace(options.trace);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const call: CallOptions = { signal: options.signal, timeoutMs: options.timeoutMs, trace };
     return this.#connection.request(method, params, call);
   }
 
@@ -313,13 +341,19 @@ export class Codex implements AsyncDisposable {
   /** Starts a new thread. Its approval mode defaults to `autoReview`. */
   async threadStart(options: ThreadStartOptions = {}): Promise<Thread> {
     const params = toWireParams(options, 'autoReview', 'sandbox');
+    const tools = this.#checkTools(options.tools);
+    if (tools !== undefined) params.dynamicTools = [...((params.dynamicTools as unknown[] | null | undefined) ?? []), ...toDynamicTools(tools)];
     const response = await this.request('thread/start', params, requestOptions(options));
+    if (tools !== undefined) this.#parts.tools.attach(response.thread.id, tools);
     return this.#threadFor(response, options.onServerRequest);
   }
 
   /** Loads a stored thread (for example after a restart) so new turns continue its history. */
   async threadResume(threadId: string, options: ThreadResumeOptions = {}): Promise<Thread> {
     const params = { ...toWireParams(options, undefined, 'sandbox'), threadId: checkId(threadId) };
+    const tools = this.#checkTools(options.tools);
+    // Attached before the request: a call the server replays on resume may follow its answer at once.
+    if (tools !== undefined) this.#parts.tools.attach(threadId, tools);
     const response = await this.request('thread/resume', params, requestOptions(options));
     return this.#threadFor(response, options.onServerRequest);
   }
@@ -327,7 +361,9 @@ export class Codex implements AsyncDisposable {
   /** Copies a thread's history into a new thread. */
   async threadFork(threadId: string, options: ThreadForkOptions = {}): Promise<Thread> {
     const params = { ...toWireParams(options, undefined, 'sandbox'), threadId: checkId(threadId) };
+    const tools = this.#checkTools(options.tools);
     const response = await this.request('thread/fork', params, requestOptions(options));
+    if (tools !== undefined) this.#parts.tools.attach(response.thread.id, tools);
     return this.#threadFor(response, options.onServerRequest);
   }
 
@@ -389,6 +425,16 @@ export class Codex implements AsyncDisposable {
     await this.request('account/logout');
   }
 
+  /** Local tools, checked before anything is sent; they need the experimental API. */
+  #checkTools(tools: readonly ToolSpec[] | undefined): readonly ToolSpec[] | undefined {
+    if (tools === undefined) return undefined;
+    toDynamicTools(tools);
+    if (!this.#parts.experimentalApi) {
+      throw new InvalidArgumentError('tools', 'need a client started with experimentalApi: true (the server refuses dynamic tools otherwise)');
+    }
+    return tools;
+  }
+
   #threadFor(response: ThreadStartResponse | ThreadResumeResponse | ThreadForkResponse, handlers: ServerRequestHandlers | undefined): Thread {
     if (handlers !== undefined) this.#parts.router.setThreadHandlers(response.thread.id, handlers);
     return new Thread(this.#session, response);
@@ -441,8 +487,12 @@ function unusableNotification(notification: IncomingNotification, cause: unknown
   );
 }
 
-function requestOptions(options: { readonly signal?: AbortSignal; readonly timeoutMs?: number }): RequestOptions {
-  return { ...(options.signal && { signal: options.signal }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) };
+function requestOptions(options: RequestOptions): RequestOptions {
+  return {
+    ...(options.signal && { signal: options.signal }),
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    ...(options.trace !== undefined && { trace: options.trace }),
+  };
 }
 
 function checkId(threadId: unknown): string {

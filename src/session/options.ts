@@ -9,7 +9,9 @@ import type {
   TurnStartParams,
 } from '../generated/protocol.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { TraceContext } from '../rpc/trace.js';
 import type { ServerRequestHandlers } from './server-requests.js';
+import type { ToolSpec } from './tools.js';
 import { checkSessionOptions } from './validate.js';
 
 /**
@@ -29,11 +31,23 @@ interface SessionOptions {
   readonly signal?: AbortSignal;
   /** Deadline of the request itself, in ms (not of the turn). */
   readonly timeoutMs?: number;
+  /** W3C trace context sent with the request (over the client's `trace` provider; `null`: none). */
+  readonly trace?: TraceContext | null;
 }
 
-export type ThreadStartOptions = ThreadStartParams & SessionOptions;
-export type ThreadResumeOptions = Omit<ThreadResumeParams, 'threadId'> & SessionOptions;
-export type ThreadForkOptions = Omit<ThreadForkParams, 'threadId'> & SessionOptions;
+interface ToolOptions {
+  /**
+   * Local tools (`tool()`, `toolNamespace()`) this client runs for the thread. `threadStart()`
+   * offers them to the model; the server keeps them with the thread, so after a restart pass
+   * the same tools to `threadResume()` (or `threadFork()`) to answer their calls again.
+   * Needs `experimentalApi` (the default).
+   */
+  readonly tools?: readonly ToolSpec[];
+}
+
+export type ThreadStartOptions = ThreadStartParams & SessionOptions & ToolOptions;
+export type ThreadResumeOptions = Omit<ThreadResumeParams, 'threadId'> & SessionOptions & ToolOptions;
+export type ThreadForkOptions = Omit<ThreadForkParams, 'threadId'> & SessionOptions & ToolOptions;
 
 export type TurnOptions = Omit<TurnStartParams, 'threadId' | 'input' | 'toolOutput'> &
   SessionOptions & {
@@ -41,7 +55,7 @@ export type TurnOptions = Omit<TurnStartParams, 'threadId' | 'input' | 'toolOutp
     readonly sandbox?: SandboxMode;
   };
 
-const SESSION_KEYS = ['approvalMode', 'onServerRequest', 'signal', 'timeoutMs', 'sandbox'] as const;
+const SESSION_KEYS = ['approvalMode', 'onServerRequest', 'signal', 'timeoutMs', 'sandbox', 'tools', 'trace'] as const;
 
 const PRESETS: Readonly<Record<ApprovalMode, { approvalPolicy: AskForApproval; approvalsReviewer?: ApprovalsReviewer }>> = {
   autoReview: { approvalPolicy: 'on-request', approvalsReviewer: 'auto_review' },

@@ -61,6 +61,8 @@ export interface DispatcherOptions {
   readonly handlersForThread: (threadId: string) => ServerRequestHandlers | undefined;
   readonly timeoutMs: number;
   readonly onError: (error: ProtocolError) => void;
+  /** Answers a request before any handler (local tools' `item/tool/call`); undefined passes it on. */
+  readonly answerFirst?: (method: string, params: unknown) => Promise<unknown> | undefined;
 }
 
 /**
@@ -76,6 +78,8 @@ export class ServerRequestDispatcher {
   }
 
   async handle(method: string, params: unknown, requestId: string | number): Promise<unknown> {
+    const first = this.#options.answerFirst?.(method, params);
+    if (first !== undefined) return first;
     const ids = idsOf(params);
     const handler = this.#handlerFor(method, ids.threadId, ids.turnId);
     if (handler === undefined) return safeAnswer(method, params);

@@ -81,7 +81,7 @@ export class Thread {
     let turnId: string;
     try {
       // No signal here: aborting must interrupt the turn, which needs the id this answer carries.
-      turnId = (await this.#session.request('turn/start', wire, { timeoutMs: options.timeoutMs })).turn.id;
+      turnId = (await this.#session.request('turn/start', wire, { timeoutMs: options.timeoutMs, trace: options.trace })).turn.id;
     } catch (error) {
       router.abandonStart(pending);
       release();
