@@ -274,6 +274,20 @@ describe('local tools', () => {
     expect(toolItem(result.items)).toMatchObject({ success: true });
   });
 
+  it('re-attaches the functions to a fork, which keeps the tools', async () => {
+    const { codex, model } = env;
+    const weather = tool<{ city: string }>({ name: 'get_weather', description: 'Weather', inputSchema: citySchema, execute: ({ city }) => `fork: fog in ${city}` });
+    const thread = await codex.threadStart({ tools: [weather] });
+    model.enqueue(reply.message('hello'));
+    await thread.run('hi');
+    const fork = await codex.threadFork(thread.id, { tools: [weather] });
+    const before = model.requests.length;
+    model.enqueue(reply.response([output.functionCall('get_weather', { city: 'Lima' }, { callId: 'call_k1' })]), reply.message('foggy'));
+    await fork.run('weather?');
+    expect((model.requests[before]!.body as { tools: Array<{ name?: string }> }).tools.map((t) => t.name)).toContain('get_weather');
+    expect(model.requests[before + 1]!.functionCallOutput('call_k1')?.output).toBe('fork: fog in Lima');
+  });
+
   it('refuses tools on a client without the experimental API before sending anything', async () => {
     const plain = await env.start({ experimentalApi: false });
     const weather = tool({ name: 'get_weather', description: 'Weather', inputSchema: citySchema, execute: () => 'x' });

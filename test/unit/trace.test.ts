@@ -46,10 +46,12 @@ describe('trace context', () => {
 
   it('rejects a malformed per-call or provided trace before sending, and the client stays usable', async () => {
     let provided: unknown = { traceparent: 'nope' };
-    await using codex = await startFake({ 'thread/list': [{ reply: { data: [], nextCursor: null } }] }, { trace: () => provided as never });
+    await using codex = await startFake({ 'thread/list': [{ reply: { data: [], nextCursor: null } }, { reply: { data: [], nextCursor: null } }] }, { trace: () => provided as never });
     await expect(codex.request('thread/list', {})).rejects.toThrow(/trace \(from the client trace provider\)\.traceparent/);
     await expect(codex.request('thread/list', {}, { trace: { traceparent: 42 } as never })).rejects.toThrow(InvalidArgumentError);
     await expect(codex.threadStart({ trace: 'x' as never })).rejects.toThrow(InvalidArgumentError);
+    // null: no trace for this call, and the provider is not asked.
+    await expect(codex.request('thread/list', {}, { trace: null })).resolves.toEqual({ data: [], nextCursor: null });
     provided = undefined;
     await expect(codex.request('thread/list', {})).resolves.toEqual({ data: [], nextCursor: null });
   });
