@@ -114,6 +114,8 @@ interface ToolRuntime {
 }
 
 const runtimes = new WeakMap<LocalTool, ToolRuntime>();
+/** Namespaces made by `toolNamespace()`, whose members have been checked. */
+const namespaces = new WeakSet<ToolNamespace>();
 
 const NAME = /^[a-zA-Z0-9_-]+$/;
 
@@ -193,7 +195,9 @@ export function toolNamespace(definition: { readonly name: string; readonly desc
     if (!isLocalTool(member)) throw new InvalidArgumentError(`${where} tools[${i}]`, 'must be made by tool() (a namespace cannot hold a namespace)');
   });
   checkUnique(definition.tools.map((t) => t.name), where);
-  return Object.freeze({ type: 'namespace', name, description: definition.description, tools: Object.freeze([...definition.tools]) });
+  const namespace: ToolNamespace = Object.freeze({ type: 'namespace', name, description: definition.description, tools: Object.freeze([...definition.tools]) });
+  namespaces.add(namespace);
+  return namespace;
 }
 
 /**
@@ -385,9 +389,7 @@ function isLocalTool(value: unknown): value is LocalTool {
 }
 
 function isNamespace(value: unknown): value is ToolNamespace {
-  if (typeof value !== 'object' || value === null) return false;
-  const ns = value as Partial<ToolNamespace>;
-  return ns.type === 'namespace' && Array.isArray(ns.tools) && Object.isFrozen(value);
+  return typeof value === 'object' && value !== null && namespaces.has(value as ToolNamespace);
 }
 
 function checkName(name: unknown, what: string): string {
