@@ -3,6 +3,7 @@ import type { ClientRequestMap, ClientRequestMethod, Notification } from '../gen
 import type {
   AccountLoginCompletedNotification,
   ClientInfo,
+  DynamicToolSpec,
   GetAccountResponse,
   InitializeParams,
   InitializeResponse,
@@ -342,9 +343,9 @@ export class Codex implements AsyncDisposable {
   async threadStart(options: ThreadStartOptions = {}): Promise<Thread> {
     const params = toWireParams(options, 'autoReview', 'sandbox');
     const tools = this.#checkTools(options.tools);
-    if (tools !== undefined) params.dynamicTools = [...((params.dynamicTools as unknown[] | null | undefined) ?? []), ...toDynamicTools(tools)];
+    if (tools !== undefined) params.dynamicTools = [...((params.dynamicTools as unknown[] | null | undefined) ?? []), ...tools.specs];
     const response = await this.request('thread/start', params, requestOptions(options));
-    if (tools !== undefined) this.#parts.tools.attach(response.thread.id, tools);
+    if (tools !== undefined) this.#parts.tools.attach(response.thread.id, tools.tools);
     return this.#threadFor(response, options.onServerRequest);
   }
 
@@ -353,7 +354,7 @@ export class Codex implements AsyncDisposable {
     const params = { ...toWireParams(options, undefined, 'sandbox'), threadId: checkId(threadId) };
     const tools = this.#checkTools(options.tools);
     // Attached before the request: a call the server replays on resume may follow its answer at once.
-    if (tools !== undefined) this.#parts.tools.attach(threadId, tools);
+    if (tools !== undefined) this.#parts.tools.attach(threadId, tools.tools);
     const response = await this.request('thread/resume', params, requestOptions(options));
     return this.#threadFor(response, options.onServerRequest);
   }
@@ -363,7 +364,7 @@ export class Codex implements AsyncDisposable {
     const params = { ...toWireParams(options, undefined, 'sandbox'), threadId: checkId(threadId) };
     const tools = this.#checkTools(options.tools);
     const response = await this.request('thread/fork', params, requestOptions(options));
-    if (tools !== undefined) this.#parts.tools.attach(response.thread.id, tools);
+    if (tools !== undefined) this.#parts.tools.attach(response.thread.id, tools.tools);
     return this.#threadFor(response, options.onServerRequest);
   }
 
@@ -426,13 +427,13 @@ export class Codex implements AsyncDisposable {
   }
 
   /** Local tools, checked before anything is sent; they need the experimental API. */
-  #checkTools(tools: readonly ToolSpec[] | undefined): readonly ToolSpec[] | undefined {
+  #checkTools(tools: readonly ToolSpec[] | undefined): { tools: readonly ToolSpec[]; specs: DynamicToolSpec[] } | undefined {
     if (tools === undefined) return undefined;
-    toDynamicTools(tools);
+    const specs = toDynamicTools(tools);
     if (!this.#parts.experimentalApi) {
       throw new InvalidArgumentError('tools', 'need a client started with experimentalApi: true (the server refuses dynamic tools otherwise)');
     }
-    return tools;
+    return { tools, specs };
   }
 
   #threadFor(response: ThreadStartResponse | ThreadResumeResponse | ThreadForkResponse, handlers: ServerRequestHandlers | undefined): Thread {

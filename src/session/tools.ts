@@ -419,18 +419,16 @@ function isStandardSchema(value: unknown): value is StandardSchema {
   return typeof standard === 'object' && standard !== null && typeof standard.validate === 'function';
 }
 
-// One validator instance per draft, shared: compiled functions are cached per schema object.
-// `strict: false` and no format checks: a schema written for the model may use keywords and
-// formats Ajv does not know, and the model must not be refused for them.
-let draft7: Ajv | undefined;
-let draft2020: Ajv2020 | undefined;
-
+/**
+ * A validator for one tool's schema, by the draft it declares (draft-07 when none). One
+ * instance per tool: two tools' schemas may share an `$id`. `strict: false` and no format
+ * checks: a schema written for the model may use keywords and formats Ajv does not know, and
+ * the model must not be refused for them.
+ */
 function ajvFor(schema: JsonSchema): Ajv | Ajv2020 {
   const declared = typeof schema.$schema === 'string' ? schema.$schema : '';
-  if (declared.includes('2020-12') || declared.includes('2019-09')) {
-    return (draft2020 ??= new Ajv2020({ strict: false, validateFormats: false, allErrors: true, logger: false }));
-  }
-  return (draft7 ??= new Ajv({ strict: false, validateFormats: false, allErrors: true, logger: false }));
+  const options = { strict: false, validateFormats: false, allErrors: true, logger: false } as const;
+  return declared.includes('2020-12') ? new Ajv2020(options) : new Ajv(options);
 }
 
 /** The JSON Schema to send and the argument check, built once per tool. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { InvalidArgumentError, tool, toolNamespace, type ThreadItem, type ToolCallContext } from '../../src/index.js';
+import { AbortError, InvalidArgumentError, tool, toolNamespace, type ThreadItem, type ToolCallContext } from '../../src/index.js';
 import { output, reply } from '../../src/testing.js';
 import { scripted, type Scripted } from '../helpers/scripted.js';
 
@@ -202,6 +202,28 @@ describe('local tools', () => {
     expect(signal.aborted).toBe(true);
     expect(String((signal.reason as Error).message)).toMatch(/ended|without this answer/);
     expect(toolItem(result.items)).toMatchObject({ id: 'call_h1', status: 'failed' });
+  });
+
+  it("fires the signal when the turn's own signal aborts it during a call", async () => {
+    const { codex, model } = env;
+    const started = gate<AbortSignal>();
+    const hold = tool({
+      name: 'hold',
+      description: 'Waits to be cancelled',
+      inputSchema: { type: 'object' },
+      execute: (_args, { signal }) => {
+        started.open(signal);
+        return new Promise<string>(() => undefined);
+      },
+    });
+    const thread = await codex.threadStart({ tools: [hold] });
+    model.enqueue(reply.response([output.functionCall('hold', {}, { callId: 'call_a1' })]));
+    const controller = new AbortController();
+    const turn = await thread.turn('hold on', { signal: controller.signal });
+    const signal = await started.promise;
+    controller.abort(new Error('user left'));
+    await expect(turn.run()).rejects.toBeInstanceOf(AbortError);
+    expect(signal.aborted).toBe(true);
   });
 
   it('routes a namespaced call to the tool in its namespace', async () => {

@@ -30,6 +30,16 @@ describe('tool()', () => {
     expect(() => make('t', { inputSchema: { type: 'object', properties: { a: { type: 'no-such-type' } } } })).toThrow(/not a valid JSON Schema/);
   });
 
+  it('compiles schemas that share an $id, and follows the draft a schema declares', async () => {
+    const withId = { $id: 'https://example.com/args', type: 'object', properties: { a: { type: 'string' } } };
+    expect(() => [make('one', { inputSchema: { ...withId } }), make('two', { inputSchema: { ...withId } })]).not.toThrow();
+    // prefixItems is a 2020-12 keyword: under draft-07 it would be ignored.
+    const registry = new ToolRegistry({ timeoutMs: 1_000, redact: (t) => t });
+    registry.attach('th', [make('tuple', { inputSchema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'array', prefixItems: [{ type: 'string' }] } })]);
+    const answer = await registry.handle({ threadId: 'th', turnId: 'tu', callId: 'c', tool: 'tuple', arguments: [1] });
+    expect(answer).toMatchObject({ success: false, contentItems: [{ text: expect.stringContaining('/0 must be string') }] });
+  });
+
   it('converts a zod schema to JSON Schema without its $schema member', () => {
     const spec = tool({ name: 'z', description: 'zod', inputSchema: z.object({ n: z.number() }), execute: ({ n }) => String(n + 1) });
     expect(spec.inputSchema).toEqual({ type: 'object', properties: { n: { type: 'number' } }, required: ['n'] });
