@@ -22,6 +22,22 @@ export type { ExternalMessage, SteerInput, TurnInput } from './session/inputs.js
 export type { ApprovalMode, ThreadForkOptions, ThreadResumeOptions, ThreadStartOptions, TurnOptions } from './session/options.js';
 export { safeAnswer } from './session/server-requests.js';
 export type { ServerRequestContext, ServerRequestHandler, ServerRequestHandlers, UnknownServerRequestHandler } from './session/server-requests.js';
+export { tool, toolNamespace } from './session/tools.js';
+export type {
+  InferSchemaOutput,
+  JsonSchema,
+  JsonSchemaToolDefinition,
+  LocalTool,
+  StandardSchema,
+  StandardToolDefinition,
+  ToolCallContext,
+  ToolContent,
+  ToolNamespace,
+  ToolOutput,
+  ToolSpec,
+} from './session/tools.js';
+export type { TraceContext } from './rpc/trace.js';
+export { openTelemetryTrace } from './tracing/opentelemetry.js';
 export { LoginFailedError } from './session/login.js';
 export type { LoginHandle } from './session/login.js';
 export { retryOnOverload } from './rpc/retry.js';

@@ -135,6 +135,7 @@ class BridgeWriter extends AbstractMessageWriter {
     this.#transport = transport;
   }
 
+
   write(message: Message): Promise<void> {
     // codex never sends the "jsonrpc" member; leave it out of what we send too.
     const { jsonrpc: _jsonrpc, ...wire } = message;

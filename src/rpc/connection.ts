@@ -5,6 +5,7 @@ import { DRAINED_METHOD, TransportBridge, type IncomingNotification, type Incomi
 import { Admission } from './admission.js';
 import { classifyServerError } from './classify.js';
 import { jsonStart } from '../transport/jsonl.js';
+import type { TraceContext } from './trace.js';
 
 export interface RpcConnectionOptions {
   /** Deadline for a request that names none, in ms. */
@@ -26,6 +27,8 @@ export interface RpcConnectionOptions {
 export interface CallOptions {
   readonly signal?: AbortSignal | undefined;
   readonly timeoutMs?: number | undefined;
+  /** W3C trace context, written as the request's top-level `trace` member (checked by the caller). */
+  readonly trace?: TraceContext | undefined;
 }
 
 /** An error answer to a server request, sent as a JSON-RPC error response (`safeAnswer` throws one to refuse). */
@@ -155,7 +158,7 @@ export class RpcConnection {
         let sent: boolean;
         try {
           // codex needs no "jsonrpc" member; params are left out when there are none.
-          sent = this.#transport.send(params === undefined ? { id, method } : { id, method, params });
+          sent = this.#transport.send({ id, method, ...(params !== undefined && { params }), ...(options.trace !== undefined && { trace: options.trace }) });
         } catch (cause) {
           // JSON.stringify refused the params (a BigInt, a cycle): nothing was written.
           call.answered = true;

@@ -15,6 +15,8 @@ import { Listeners } from './listeners.js';
 import { LoginRouter } from './login.js';
 import { redactProtocolError, redactTurnError } from './redaction.js';
 import { ServerRequestDispatcher } from './server-requests.js';
+import { ToolRegistry } from './tools.js';
+import type { TraceContext } from '../rpc/trace.js';
 import type { TurnDefaults } from './thread.js';
 import { TurnModel } from './turn-model.js';
 
@@ -28,6 +30,7 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SERVER_REQUEST_TIMEOUT_MS = 300_000;
 export const DEFAULT_STALL_TIMEOUT_MS = 300_000;
 export const DEFAULT_INTERRUPT_GRACE_MS = 10_000;
+export const DEFAULT_TOOL_TIMEOUT_MS = 300_000;
 
 /** Everything a client owns besides its connection; built before the connection so its callbacks can reach it. */
 export interface ClientParts {
@@ -40,6 +43,11 @@ export interface ClientParts {
   readonly secrets: string[];
   /** Check each result against its method's schema (`validateResults`). */
   readonly validateResults: boolean;
+  /** Local tools by thread, and their running calls. */
+  readonly tools: ToolRegistry;
+  readonly experimentalApi: boolean;
+  /** The client-wide trace context provider (`trace` option). */
+  readonly trace: (() => TraceContext | undefined) | undefined;
 }
 
 export interface OpenedSession {
@@ -68,8 +76,11 @@ export async function openSession(transport: MessageTransport, options: CodexSes
     logins: new LoginRouter(),
     secrets,
     validateResults: options.validateResults ?? true,
+    tools: new ToolRegistry({ timeoutMs: options.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, redact: (text) => redactPieces(text, secrets) }),
+    experimentalApi: options.experimentalApi ?? true,
+    trace: options.trace,
   };
-  const { listeners, subscribers, turns, logins } = parts;
+  const { listeners, subscribers, turns, logins, tools } = parts;
   const { router } = turns;
   if (options.onWarning !== undefined) listeners.on('warning', options.onWarning);
   const reportError = (unredacted: ProtocolError): void => {
@@ -84,6 +95,7 @@ export async function openSession(transport: MessageTransport, options: CodexSes
     timeoutMs: options.serverRequestTimeoutMs ?? DEFAULT_SERVER_REQUEST_TIMEOUT_MS,
     onError: reportError,
     onUnknown: options.onUnknownServerRequest,
+    answerFirst: (method, params) => (method === 'item/tool/call' ? tools.handle(params) : undefined),
   });
   let serverVersion: string | undefined;
   const connection = new RpcConnection(transport, {
@@ -99,6 +111,7 @@ export async function openSession(transport: MessageTransport, options: CodexSes
       try {
         turns.observe(notification);
         dispatcher.observe(notification);
+        tools.observe(notification);
         if (notification.method === 'account/login/completed') logins.deliver(notification.params);
       } catch (cause) {
         // A notification whose params do not have the shape of its method. Thrown from here, it
@@ -113,6 +126,7 @@ export async function openSession(transport: MessageTransport, options: CodexSes
     onClose: (error: TransportClosedError) => {
       turns.close(error);
       dispatcher.close();
+      tools.closeAll(error);
       logins.failAll(error);
       for (const subscriber of subscribers) subscriber.end();
       subscribers.clear();
@@ -123,7 +137,7 @@ export async function openSession(transport: MessageTransport, options: CodexSes
     const params: InitializeParams = {
       clientInfo: { title: null, ...(options.clientInfo ?? { name: 'codex_app_server_sdk', version: SDK_VERSION }) },
       capabilities: {
-        experimentalApi: options.experimentalApi ?? true,
+        experimentalApi: parts.experimentalApi,
         optOutNotificationMethods: options.optOutNotificationMethods === undefined ? null : [...options.optOutNotificationMethods],
       },
     };

@@ -3,6 +3,7 @@ import type { ClientRequestMap, ClientRequestMethod, Notification, ServerNotific
 import type {
   AccountLoginCompletedNotification,
   ClientInfo,
+  DynamicToolSpec,
   GetAccountResponse,
   InitializeResponse,
   LoginAccountResponse,
@@ -19,6 +20,7 @@ import { isSupportedCodexVersion, parseServerVersion, SUPPORTED_CODEX_RANGE } fr
 import type { CallOptions, RpcConnection } from '../rpc/connection.js';
 import { checkResult } from '../rpc/validation.js';
 import type { CommandEnvironment } from '../transport/command-env.js';
+import { checkTrace, type TraceContext } from '../rpc/trace.js';
 import type { ConfigObject } from '../transport/config-flags.js';
 import { planLaunch } from '../transport/launch.js';
 import { addSecret, MIN_SECRET_PIECE } from '../transport/stderr-tail.js';
@@ -33,6 +35,7 @@ import type { ServerRequestHandlers, UnknownServerRequestHandler } from './serve
 import { explainResumeFailure } from './resume.js';
 import { Thread, type ThreadSession } from './thread.js';
 import { checkBoolean, checkCodexOptions, checkListener, checkObject, checkSessionOptions } from './validate.js';
+import { toDynamicTools, type ToolSpec } from './tools.js';
 
 /** How `Codex.start()` spawns the app-server. */
 export interface CodexSpawnOptions {
@@ -111,6 +114,13 @@ export interface CodexSessionOptions {
    * time on the hot path (see BENCHMARKS.md).
    */
   readonly validateNotifications?: boolean;
+  /** Deadline of one local tool call (`tool()`), in ms, unless the tool sets its own. Default 300000. */
+  readonly toolTimeoutMs?: number;
+  /**
+   * Called for every request; the W3C trace context it returns is sent with it (a per-call
+   * `trace` wins). See `openTelemetryTrace()`.
+   */
+  readonly trace?: () => TraceContext | undefined;
 }
 
 export interface CodexOptions extends CodexSpawnOptions, CodexSessionOptions {}
@@ -137,6 +147,8 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** Overrides `requestTimeoutMs` for this call. */
   readonly timeoutMs?: number;
+  /** W3C trace context sent with this request (over the client's `trace` provider; `null`: none). */
+  readonly trace?: TraceContext | null;
 }
 
 export interface NotificationsOptions {
@@ -263,7 +275,13 @@ export class Codex implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    const call: CallOptions = { signal: options.signal, timeoutMs: options.timeoutMs };
+    let trace: TraceContext | undefined;
+    try {
+      trace = options.trace === undefined ? checkTrace(this.#parts.trace?.(), 'trace (from the client trace provider)') : checkTrace(options.trace);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const call: CallOptions = { signal: options.signal, timeoutMs: options.timeoutMs, trace };
     const pending = this.#connection.request(method, params, call);
     return this.#parts.validateResults ? pending.then((result) => checkResult(method, result)) : pending;
   }
@@ -300,13 +318,19 @@ export class Codex implements AsyncDisposable {
   /** Starts a new thread. Its approval mode defaults to `autoReview`. */
   async threadStart(options: ThreadStartOptions = {}): Promise<Thread> {
     const params = toWireParams(options, 'autoReview', 'sandbox');
+    const tools = this.#checkTools(options.tools);
+    if (tools !== undefined) params.dynamicTools = [...((params.dynamicTools as unknown[] | null | undefined) ?? []), ...tools.specs];
     const response = await this.request('thread/start', params, requestOptions(options));
+    if (tools !== undefined) this.#parts.tools.attach(response.thread.id, tools.tools);
     return this.#threadFor(response, options.onServerRequest);
   }
 
   /** Loads a stored thread (for example after a restart) so new turns continue its history. */
   async threadResume(threadId: string, options: ThreadResumeOptions = {}): Promise<Thread> {
     const params = { ...toWireParams(options, undefined, 'sandbox'), threadId: checkId(threadId) };
+    const tools = this.#checkTools(options.tools);
+    // Attached before the request: a call the server replays on resume may follow its answer at once.
+    if (tools !== undefined) this.#parts.tools.attach(threadId, tools.tools);
     const response = await this.request('thread/resume', params, requestOptions(options)).catch(async (error: unknown) => {
       throw await explainResumeFailure(error, params.threadId, (method, p) => this.rawRequest(method, p));
     });
@@ -316,7 +340,9 @@ export class Codex implements AsyncDisposable {
   /** Copies a thread's history into a new thread. */
   async threadFork(threadId: string, options: ThreadForkOptions = {}): Promise<Thread> {
     const params = { ...toWireParams(options, undefined, 'sandbox'), threadId: checkId(threadId) };
+    const tools = this.#checkTools(options.tools);
     const response = await this.request('thread/fork', params, requestOptions(options));
+    if (tools !== undefined) this.#parts.tools.attach(response.thread.id, tools.tools);
     return this.#threadFor(response, options.onServerRequest);
   }
 
@@ -383,6 +409,16 @@ export class Codex implements AsyncDisposable {
     await this.request('account/logout');
   }
 
+  /** Local tools, checked before anything is sent; they need the experimental API. */
+  #checkTools(tools: readonly ToolSpec[] | undefined): { tools: readonly ToolSpec[]; specs: DynamicToolSpec[] } | undefined {
+    if (tools === undefined) return undefined;
+    const specs = toDynamicTools(tools);
+    if (!this.#parts.experimentalApi) {
+      throw new InvalidArgumentError('tools', 'need a client started with experimentalApi: true (the server refuses dynamic tools otherwise)');
+    }
+    return { tools, specs };
+  }
+
   #threadFor(response: ThreadStartResponse | ThreadResumeResponse | ThreadForkResponse, handlers: ServerRequestHandlers | undefined): Thread {
     if (handlers !== undefined) this.#parts.turns.router.setThreadHandlers(response.thread.id, handlers);
     return new Thread(this.#session, response);
@@ -436,8 +472,12 @@ function settledAfterClose(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function requestOptions(options: { readonly signal?: AbortSignal; readonly timeoutMs?: number }): RequestOptions {
-  return { ...(options.signal && { signal: options.signal }), ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) };
+function requestOptions(options: RequestOptions): RequestOptions {
+  return {
+    ...(options.signal && { signal: options.signal }),
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    ...(options.trace !== undefined && { trace: options.trace }),
+  };
 }
 
 function checkId(threadId: unknown): string {

@@ -9,7 +9,9 @@ import type {
   TurnStartParams,
 } from '../generated/protocol.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { TraceContext } from '../rpc/trace.js';
 import type { ServerRequestHandlers } from './server-requests.js';
+import type { ToolSpec } from './tools.js';
 import { checkSessionOptions, describe } from './validate.js';
 
 /**
@@ -27,6 +29,8 @@ interface SessionOptions {
   readonly onServerRequest?: ServerRequestHandlers;
   /** Aborts the call (and, for a turn, interrupts it). */
   readonly signal?: AbortSignal;
+  /** W3C trace context sent with the request (over the client's `trace` provider; `null`: none). */
+  readonly trace?: TraceContext | null;
 }
 
 interface RequestDeadline {
@@ -34,9 +38,19 @@ interface RequestDeadline {
   readonly timeoutMs?: number;
 }
 
-export type ThreadStartOptions = ThreadStartParams & SessionOptions & RequestDeadline;
-export type ThreadResumeOptions = Omit<ThreadResumeParams, 'threadId'> & SessionOptions & RequestDeadline;
-export type ThreadForkOptions = Omit<ThreadForkParams, 'threadId'> & SessionOptions & RequestDeadline;
+interface ToolOptions {
+  /**
+   * Local tools (`tool()`, `toolNamespace()`) this client runs for the thread. `threadStart()`
+   * offers them to the model; the server keeps them with the thread, so after a restart pass
+   * the same tools to `threadResume()` (or `threadFork()`) to answer their calls again.
+   * Needs `experimentalApi` (the default).
+   */
+  readonly tools?: readonly ToolSpec[];
+}
+
+export type ThreadStartOptions = ThreadStartParams & SessionOptions & RequestDeadline & ToolOptions;
+export type ThreadResumeOptions = Omit<ThreadResumeParams, 'threadId'> & SessionOptions & RequestDeadline & ToolOptions;
+export type ThreadForkOptions = Omit<ThreadForkParams, 'threadId'> & SessionOptions & RequestDeadline & ToolOptions;
 
 export type TurnOptions = Omit<TurnStartParams, 'threadId' | 'input' | 'toolOutput'> &
   SessionOptions & {
@@ -59,7 +73,7 @@ export type TurnOptions = Omit<TurnStartParams, 'threadId' | 'input' | 'toolOutp
     readonly stallTimeoutMs?: number;
   };
 
-const SESSION_KEYS = ['approvalMode', 'onServerRequest', 'signal', 'timeoutMs', 'stallTimeoutMs', 'sandbox'] as const;
+const SESSION_KEYS = ['approvalMode', 'onServerRequest', 'signal', 'timeoutMs', 'stallTimeoutMs', 'sandbox', 'tools', 'trace'] as const;
 
 // Maps, not object literals: a lookup by an inherited name (`'constructor'`, `'__proto__'`,
 // `'toString'`) must find nothing, not a prototype member that slips past the check.

@@ -82,6 +82,8 @@ export interface DispatcherOptions {
   readonly onError: (error: ProtocolError) => void;
   /** For methods the SDK does not know; without it they are refused with -32601. */
   readonly onUnknown?: UnknownServerRequestHandler | undefined;
+  /** Answers a request before any handler (local tools' `item/tool/call`); undefined passes it on. */
+  readonly answerFirst?: (method: string, params: unknown) => Promise<unknown> | undefined;
 }
 
 /** A handler still running. */
@@ -119,6 +121,8 @@ export class ServerRequestDispatcher {
       );
       return safeAnswer(method, params);
     }
+    const first = this.#options.answerFirst?.(method, params);
+    if (first !== undefined) return first;
     const ids = idsOf(params);
     const handler = this.#handlerFor(method, ids.threadId, ids.turnId);
     if (handler === undefined || this.#closed) return safeAnswer(method, params);

@@ -108,7 +108,7 @@ export class Thread {
     try {
       // No signal and the client's request deadline: aborting (or the turn's deadline) must
       // interrupt the turn, which needs the id this answer carries.
-      turnId = (await this.#session.request('turn/start', wire)).turn.id;
+      turnId = (await this.#session.request('turn/start', wire, { trace: options.trace })).turn.id;
     } catch (error) {
       router.abandonStart(pending);
       // Unanswered, it may still have started a turn: the thread is busy until the server says.

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { checkTrace } from '../rpc/trace.js';
 import type { CodexOptions } from './codex.js';
 
 // Checks of what callers pass to the public API, so a wrong argument fails at once with an
@@ -74,10 +75,11 @@ export function checkListener(event: unknown, listener: unknown, events: readonl
 export function checkSessionOptions(options: unknown): void {
   checkObject(options, 'options');
   if (options === undefined) return;
-  const { signal, timeoutMs, onServerRequest } = options as { signal?: unknown; timeoutMs?: unknown; onServerRequest?: unknown };
+  const { signal, timeoutMs, onServerRequest, trace } = options as { signal?: unknown; timeoutMs?: unknown; onServerRequest?: unknown; trace?: unknown };
   checkSignal(signal);
   checkTimeout(timeoutMs);
   checkHandlers(onServerRequest);
+  checkTrace(trace);
 }
 
 /** The OS cannot pass a NUL in an argument or a variable: spawn() would throw a TypeError. */
@@ -100,6 +102,8 @@ export function checkCodexOptions(options: CodexOptions): void {
   positive('turnTimeoutMs');
   positive('stallTimeoutMs');
   positive('interruptGraceMs');
+  positive('toolTimeoutMs');
+  if (options.trace !== undefined && typeof options.trace !== 'function') throw new InvalidArgumentError('trace', 'must be a function returning a trace context or undefined');
   for (const name of ['codexPath', 'codexHome', 'cwd'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {

@@ -23,6 +23,8 @@ const EXAMPLES = [
   'inputs',
   'raw-protocol',
   'fleet',
+  'local-tools',
+  'tracing',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -183,6 +185,30 @@ describe.concurrent('examples', { timeout: 60_000 }, () => {
       'thread/read -> 1 turn(s), preview "What is the capital of France? One word."',
       'thread/list -> 1 thread(s)',
       `rawRequest('thread/teleport') -> UnsupportedFeatureError: codex app-server ${SCHEMA_CODEX_VERSION} does not have the method thread/teleport`,
+    ]);
+  });
+
+  it('local-tools runs typed tools, reports invalid arguments to the model, and calls a namespaced tool', async () => {
+    const stdout = await runExample('local-tools');
+    expectInOrder(stdout, [
+      'get_weather(Paris, C) [call call_2]',
+      'crm.find_customer(Ada)',
+      'get_weather {"town":"Paris"} -> failed: Invalid arguments for get_weather: city:',
+      'get_weather {"city":"Paris","unit":"C"} -> ok: Sunny, 21°C in Paris',
+      'crm.find_customer {"name":"Ada"} -> ok: {"name":"Ada","id":42}',
+      'assistant: It is sunny and 21°C in Paris, and Ada is customer #42.',
+    ]);
+  });
+
+  it("tracing sends the active span's and a per-call trace context; the server's spans join them", async () => {
+    const stdout = await runExample('tracing');
+    expect(stdout).toContain('1. inside the app span: Traced answer.');
+    expect(stdout).toMatch(/the model request carried traceparent 00-0f1e2d3c4b5a69788796a5b4c3d2e1f0-[0-9a-f]{16}-01/);
+    expectInOrder(stdout, [
+      'app span trace a1b2c3d4e5f60718293a4b5c6d7e8f90: many server span(s)',
+      "turn/start span's parent is the client's span: true",
+      'per-call trace 0f1e2d3c4b5a69788796a5b4c3d2e1f0: many server span(s)',
+      "turn/start span's parent is the client's span: true",
     ]);
   });
 });
