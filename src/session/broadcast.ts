@@ -33,6 +33,12 @@ export class Broadcast<T> {
   #tail: Slot<T> = { value: undefined, next: undefined, seq: 0 };
   /** The first unread slot, held while no reader is attached. */
   #retained: Slot<T> | undefined;
+  /**
+   * The first reader's start, kept until the synchronous block it attached in ends: readers that
+   * attach alongside it (`drain(turn); drain(turn.text()); turn.run()`) start there too, even
+   * though the first one may already have taken buffered events.
+   */
+  #pinned: Slot<T> | undefined;
   readonly #readers = new Set<BroadcastReader<T>>();
   readonly #waiting = new Set<BroadcastReader<T>>();
   /** No more pushes are accepted. */
@@ -104,8 +110,11 @@ export class Broadcast<T> {
   subscribe(onDetach?: () => void): BroadcastReader<T> {
     let start = this.#retained;
     this.#retained = undefined;
-    if (start === undefined) {
-      start = this.#tail;
+    if (start !== undefined) {
+      this.#pinned = start;
+      queueMicrotask(() => (this.#pinned = undefined));
+    } else {
+      start = this.#pinned ?? this.#tail;
       for (const reader of this.#readers) if (reader.slot.seq < start.seq) start = reader.slot;
     }
     const reader = new BroadcastReader(this, start, onDetach);

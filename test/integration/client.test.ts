@@ -160,9 +160,10 @@ describe('Codex client against the real app-server', () => {
     await using env = await scripted();
     const { codex } = env;
     const pid = codex.pid!;
-    const pending = codex.request('command/exec', sleepCommand(30));
+    // Handled from the start: close() resolves only after it has rejected.
+    const pending = codex.request('command/exec', sleepCommand(30)).catch((e: unknown) => e);
     await codex.close();
-    await expect(pending).rejects.toBeInstanceOf(TransportClosedError);
+    expect(await pending).toBeInstanceOf(TransportClosedError);
     expect(await eventually(() => !isAlive(pid), 2_000)).toBe(true);
   });
 

@@ -124,10 +124,11 @@ describe('Codex.connect() failures', () => {
     const thread = await codex.threadStart();
     const turn = await thread.turn('long task');
     await env.model.waitForRequests(1);
-    const result = turn.run();
+    // Handled from the start: the rejection may come while the kill is still being awaited.
+    const result = turn.run().catch((e: unknown) => e);
     const notifications = collect(codex.notifications());
     await env.server.kill('SIGKILL');
-    const error = await result.catch((e: unknown) => e);
+    const error = await result;
     expect(error).toBeInstanceOf(TransportClosedError);
     expect((error as Error).message).toContain(env.server.url);
     expect(await closed).toBeInstanceOf(TransportClosedError);

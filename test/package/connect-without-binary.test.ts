@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +13,24 @@ import { ScriptedModel, startAppServer, type AppServer, type TemporaryCodexHome 
 
 const execFileAsync = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
-/** The SDK's runtime dependencies (and theirs), everything but the native binary's package. */
-const DEPENDENCIES = ['ws', 'jose', 'vscode-jsonrpc', 'p-retry', 'is-network-error', '@openai/codex'];
+/**
+ * The SDK's runtime dependencies and theirs, read from the package manifests: what
+ * `--omit=optional` installs. Optional dependencies (the native binary's platform package) are left out.
+ */
+function runtimeDependencies(): string[] {
+  const found = new Set<string>();
+  const visit = (manifest: string): void => {
+    const { dependencies = {} } = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string> };
+    for (const name of Object.keys(dependencies)) {
+      if (found.has(name)) continue;
+      found.add(name);
+      visit(path.join(root, 'node_modules', name, 'package.json'));
+    }
+  };
+  visit(path.join(root, 'package.json'));
+  return [...found];
+}
+const DEPENDENCIES = runtimeDependencies();
 
 let project: string;
 let model: ScriptedModel;

@@ -166,7 +166,7 @@ describe('error messages and data', () => {
     });
     const unknown = await codex.rawRequest('no/such', {}).catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(MethodNotFoundError);
-    expect((unknown as MethodNotFoundError).message).toContain('"no/such"');
+    expect((unknown as MethodNotFoundError).message).toContain('no/such');
     expect((unknown as MethodNotFoundError).message.length).toBeLessThan(200);
     expect((unknown as MethodNotFoundError).serverMessage).toBe(serverText);
     const bad = await codex.rawRequest('thread/read', {}).catch((e: unknown) => e);

@@ -294,6 +294,13 @@ const ANSWERS_ALL = {
     { notify: { method: 'turn/started', params: { threadId: 't', turn: TURN } } },
     { notify: { method: 'turn/completed', params: { threadId: 't', turn: { ...TURN, status: 'completed', error: null } } } },
   ],
+  // As the real server: compaction runs as a turn the server starts, and thread/read says idle.
+  'thread/compact/start': [
+    { reply: {} },
+    { notify: { method: 'turn/started', params: { threadId: 't', turn: { ...TURN, id: 'c' } } } },
+    { notify: { method: 'turn/completed', params: { threadId: 't', turn: { ...TURN, id: 'c', status: 'completed', error: null } } } },
+  ],
+  'thread/read': [{ reply: { thread: { ...THREAD_REPLY.thread, status: { type: 'idle' } } } }],
   '*': [{ reply: {} }],
 };
 

@@ -94,7 +94,7 @@ describe('security: every string built from server or handler text is redacted',
       Object.assign(new Error('an error with a member'), { config: { token: SECRET } }),
     ];
     const requests = causes.map((_, id) => ({
-      request: { id, method: 'item/tool/requestUserInput', params: { threadId: 't', turnId: 'u', itemId: 'i', questions: [] } },
+      request: { id, method: 'item/tool/requestUserInput', params: { threadId: 't', turnId: 'u', itemId: 'i', questions: [], isBlocking: true } },
     }));
     let next = 0;
     await using codex = await startFake({ 'x/go': [...requests, { reply: {} }] }, {

@@ -118,3 +118,20 @@ describe('iterating a turn after its events were released', () => {
     expect(await beforeEvents.next()).toEqual({ value: 'hi', done: false });
   });
 });
+
+describe('several readers attached in one synchronous block', () => {
+  it('all see the turn whole, though the first one already took buffered events', async () => {
+    const handle = new TurnHandle('t', 'u', control, false);
+    for (const event of [started, delta('a', 'x'), other]) handle.deliver(event);
+    // As `drain(turn); drain(turn.text()); turn.run()` do: the first reader's next() takes an event at once.
+    const first = handle[Symbol.asyncIterator]();
+    const firstEvent = first.next();
+    const text = handle.text()[Symbol.asyncIterator]();
+    const texts = [text.next(), text.next()];
+    const result = handle.run();
+    for (const event of [delta('a', 'y'), completed]) handle.deliver(event);
+    expect((await firstEvent).value).toBe(started);
+    expect((await Promise.all(texts)).map((r) => r.value)).toEqual(['x', 'y']);
+    expect((await result).status).toBe('completed');
+  });
+});
