@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TransportClosedError, type Codex, type Notification, type ReconnectEvent, type TurnHandle } from '../../src/index.js';
 import { output, reply } from '../../src/testing.js';
@@ -123,6 +126,44 @@ describe('a connection cut mid-turn', () => {
     const notifications = await seen;
     expect(notifications.at(-1)?.method).toBe('turn/completed');
     expect(messages(notifications)).toEqual(['before the cut', 'in the gap']);
+  });
+});
+
+describe('server requests at a drop', () => {
+  it('with reconnect: a handler waiting at the drop sees its signal fire (its answer can no longer be sent)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sdk-reconnect-approval-'));
+    await using env = await remote({ listen: 'ws' });
+    await using proxy = await cutProxy(env.server.url);
+    let asked!: () => void;
+    const wasAsked = new Promise<void>((resolve) => (asked = resolve));
+    const reason = new Promise<unknown>((resolve) => {
+      void env
+        .connect({
+          url: proxy.url,
+          reconnect: { minDelayMs: 20, maxDelayMs: 100 },
+          onServerRequest: {
+            'item/commandExecution/requestApproval': async (_params, context) => {
+              asked();
+              await new Promise<void>((done) => context.signal.addEventListener('abort', () => done(), { once: true }));
+              resolve(context.signal.reason);
+              return { decision: 'decline' };
+            },
+          },
+        })
+        .then(async (codex) => {
+          env.model.enqueue(reply.message('first'));
+          const thread = await codex.threadStart({ approvalMode: 'ask', cwd: dir, sandbox: 'read-only' });
+          await thread.run('one');
+          env.model.enqueue(
+            reply.shell('touch cut.txt', { extraArguments: { sandbox_permissions: 'require_escalated', justification: 'write a file' } }),
+            reply.message('done'),
+          );
+          void thread.turn('make a file').catch(() => undefined);
+        });
+    });
+    await wasAsked;
+    proxy.cut();
+    expect(String((await reason as Error).message)).toContain('connection was lost');
   });
 });
 
