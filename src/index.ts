@@ -9,6 +9,7 @@ export type {
   RequestOptions,
 } from './session/codex.js';
 export type { CodexConnectOptions } from './session/connect.js';
+export type { ReconnectEvent, ReconnectOptions } from './session/reconnect.js';
 export type { SignedTokenOptions } from './transport/auth.js';
 export type { WebSocketTlsOptions } from './transport/websocket.js';
 export { Thread } from './session/thread.js';

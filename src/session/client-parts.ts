@@ -48,6 +48,31 @@ export interface ClientParts {
   readonly experimentalApi: boolean;
   /** The client-wide trace context provider (`trace` option). */
   readonly trace: (() => TraceContext | undefined) | undefined;
+  readonly dispatcher: ServerRequestDispatcher;
+  /** Threads this client started, resumed or forked: resumed again after a reconnect. */
+  readonly loadedThreads: Set<string>;
+  /** Reports something unusable the server sent (the `error` event, else a process warning). */
+  readonly reportError: (error: ProtocolError) => void;
+  /** The connection in use: replaced when the client reconnects. */
+  readonly link: SessionLink;
+  /** One notification through the client's whole path (turns, server requests, subscribers). */
+  feed(notification: Notification): void;
+  /** The connection is gone for good: every turn, handler, login and subscriber ends with `error`. Idempotent. */
+  finish(error: TransportClosedError): void;
+}
+
+/** The current connection, and how a drop of it is handled. */
+export interface SessionLink {
+  connection: RpcConnection | undefined;
+  /** Set once the client is closed for good (not while it reconnects). */
+  closedError: TransportClosedError | undefined;
+  /**
+   * The connection ended unexpectedly: return true when it will be replaced (the client
+   * reconnects); false closes the client. Unset: always closes.
+   */
+  onDrop?: ((error: TransportClosedError) => boolean) | undefined;
+  /** Closes the client; set up by whoever owns the reconnection, else closes the connection. */
+  close?: (() => Promise<void>) | undefined;
 }
 
 export interface OpenedSession {
@@ -61,26 +86,23 @@ export interface OpenedSession {
  * `initialize` and `initialized`. On failure the transport is closed before the error is thrown.
  */
 export async function openSession(transport: MessageTransport, options: CodexSessionOptions, secrets: string[]): Promise<OpenedSession> {
-  const parts: ClientParts = {
-    listeners: new Listeners<CodexEvents>(),
-    subscribers: new Set(),
-    turns: new TurnModel(
-      (method, params) => connection.request(method, params),
-      (_threadId, turnId) => dispatcher.endTurn(turnId),
-    ),
-    turnDefaults: {
-      turnTimeoutMs: options.turnTimeoutMs,
-      stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
-      interruptGraceMs: options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS,
-    },
-    logins: new LoginRouter(),
-    secrets,
-    validateResults: options.validateResults ?? true,
-    tools: new ToolRegistry({ timeoutMs: options.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, redact: (text) => redactPieces(text, secrets) }),
-    experimentalApi: options.experimentalApi ?? true,
-    trace: options.trace,
+  const parts = createParts(options, secrets);
+  const { connection, metadata } = await attach(transport, parts, options, options.signal);
+  return { connection, metadata, parts };
+}
+
+/** Everything of a client but its connection: kept across reconnections. */
+export function createParts(options: CodexSessionOptions, secrets: string[]): ClientParts {
+  const link: SessionLink = { connection: undefined, closedError: undefined };
+  const listeners = new Listeners<CodexEvents>();
+  const subscribers = new Set<Broadcast<Notification>>();
+  const logins = new LoginRouter();
+  const tools = new ToolRegistry({ timeoutMs: options.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, redact: (text) => redactPieces(text, secrets) });
+  const send = (method: string, params: unknown): Promise<unknown> => {
+    const connection = link.connection;
+    return connection === undefined ? Promise.reject(new ProtocolError(`${method}: not connected`, 'invalidMessage', undefined)) : connection.request(method, params);
   };
-  const { listeners, subscribers, turns, logins, tools } = parts;
+  const turns = new TurnModel(send, (_threadId, turnId) => dispatcher.endTurn(turnId));
   const { router } = turns;
   if (options.onWarning !== undefined) listeners.on('warning', options.onWarning);
   const reportError = (unredacted: ProtocolError): void => {
@@ -97,16 +119,26 @@ export async function openSession(transport: MessageTransport, options: CodexSes
     onUnknown: options.onUnknownServerRequest,
     answerFirst: (method, params) => (method === 'item/tool/call' ? tools.handle(params) : undefined),
   });
-  let serverVersion: string | undefined;
-  const connection = new RpcConnection(transport, {
-    serverVersion: () => serverVersion,
-    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    maxInFlightRequests: options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT,
-    redact: (text) => redactPieces(text, secrets),
-    onNotification: (incoming: IncomingNotification) => {
-      const notification = incoming as Notification;
-      const invalid = options.validateNotifications === true ? invalidNotification(incoming) : undefined;
-      if (invalid !== undefined) return reportError(invalid);
+  const parts: ClientParts = {
+    listeners,
+    subscribers,
+    turns,
+    turnDefaults: {
+      turnTimeoutMs: options.turnTimeoutMs,
+      stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+      interruptGraceMs: options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS,
+    },
+    logins,
+    secrets,
+    validateResults: options.validateResults ?? true,
+    tools,
+    experimentalApi: options.experimentalApi ?? true,
+    trace: options.trace,
+    dispatcher,
+    loadedThreads: new Set(),
+    reportError,
+    link,
+    feed: (notification) => {
       redactTurnError(notification, secrets);
       try {
         turns.observe(notification);
@@ -117,13 +149,13 @@ export async function openSession(transport: MessageTransport, options: CodexSes
         // A notification whose params do not have the shape of its method. Thrown from here, it
         // would escape the transport's data handler: an uncaught exception, and the rest of the
         // chunk it came in lost.
-        reportError(unusableNotification(incoming, cause));
+        reportError(unusableNotification(notification as IncomingNotification, cause));
       }
       for (const subscriber of subscribers) subscriber.push(notification);
     },
-    onProtocolError: reportError,
-    onServerRequest: (method, params, id) => dispatcher.handle(method, params, id),
-    onClose: (error: TransportClosedError) => {
+    finish: (error) => {
+      if (link.closedError !== undefined) return;
+      link.closedError = error;
       turns.close(error);
       dispatcher.close();
       tools.closeAll(error);
@@ -132,7 +164,48 @@ export async function openSession(transport: MessageTransport, options: CodexSes
       subscribers.clear();
       listeners.emit('close', error);
     },
+  };
+  return parts;
+}
+
+/**
+ * Wires a JSON-RPC connection over `transport` to the client's parts (it becomes the current
+ * connection), then sends `initialize` and `initialized`. On failure the transport is closed
+ * before the error is thrown.
+ */
+export async function attach(
+  transport: MessageTransport,
+  parts: ClientParts,
+  options: CodexSessionOptions,
+  signal: AbortSignal | undefined,
+): Promise<{ connection: RpcConnection; metadata: InitializeResponse }> {
+  const { link, reportError } = parts;
+  let serverVersion: string | undefined;
+  const connection: RpcConnection = new RpcConnection(transport, {
+    serverVersion: () => serverVersion,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    maxInFlightRequests: options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT,
+    redact: (text) => redactPieces(text, parts.secrets),
+    onNotification: (incoming: IncomingNotification) => {
+      const invalid = options.validateNotifications === true ? invalidNotification(incoming) : undefined;
+      if (invalid !== undefined) return reportError(invalid);
+      parts.feed(incoming as Notification);
+    },
+    onProtocolError: reportError,
+    onServerRequest: (method, params, id) => parts.dispatcher.handle(method, params, id),
+    onClose: (error: TransportClosedError) => {
+      // Only the current connection's end matters: one replaced (or never used) ends quietly.
+      if (link.connection !== connection) return;
+      if (link.onDrop?.(error) === true) {
+        // Its server requests can no longer be answered: their handlers' signals fire.
+        parts.dispatcher.dropAll('the connection was lost');
+        return;
+      }
+      parts.finish(error);
+    },
   });
+  const previous = link.connection;
+  link.connection = connection;
   try {
     const params: InitializeParams = {
       clientInfo: { title: null, ...(options.clientInfo ?? { name: 'codex_app_server_sdk', version: SDK_VERSION }) },
@@ -141,12 +214,13 @@ export async function openSession(transport: MessageTransport, options: CodexSes
         optOutNotificationMethods: options.optOutNotificationMethods === undefined ? null : [...options.optOutNotificationMethods],
       },
     };
-    const metadata = checkResult('initialize', await connection.request('initialize', params, { signal: options.signal })) as InitializeResponse;
+    const metadata = checkResult('initialize', await connection.request('initialize', params, { signal })) as InitializeResponse;
     serverVersion = parseServerVersion(metadata.userAgent);
     connection.notify('initialized' satisfies ClientNotificationMethod);
-    return { connection, metadata, parts };
+    return { connection, metadata };
   } catch (error) {
     // Never leave a process (or a socket) behind when startup fails half-way.
+    if (previous !== undefined) link.connection = previous;
     await transport.close();
     throw error;
   }

@@ -17,7 +17,7 @@ import type {
 } from '../generated/protocol.js';
 import { SCHEMA_CODEX_VERSION } from '../generated/version.js';
 import { isSupportedCodexVersion, parseServerVersion, SUPPORTED_CODEX_RANGE } from './codex-version.js';
-import type { CallOptions, RpcConnection } from '../rpc/connection.js';
+import type { CallOptions } from '../rpc/connection.js';
 import { checkResult } from '../rpc/validation.js';
 import type { CommandEnvironment } from '../transport/command-env.js';
 import { checkTrace, type TraceContext } from '../rpc/trace.js';
@@ -28,7 +28,8 @@ import { StdioTransport } from '../transport/stdio.js';
 import type { MessageTransport } from '../transport/transport.js';
 import { Broadcast, type AsyncStream } from './broadcast.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, openSession, type ClientParts, type OpenedSession } from './client-parts.js';
-import { openRemoteTransport, type CodexConnectOptions } from './connect.js';
+import { openRemoteTransport, redial, type CodexConnectOptions } from './connect.js';
+import { checkReconnectOptions, Reconnector, type ReconnectEvent } from './reconnect.js';
 import { LoginFailedError, type LoginHandle } from './login.js';
 import { toWireParams, type ThreadForkOptions, type ThreadResumeOptions, type ThreadStartOptions } from './options.js';
 import type { ServerRequestHandlers, UnknownServerRequestHandler } from './server-requests.js';
@@ -140,6 +141,13 @@ export interface CodexEvents extends Record<string, unknown> {
   warning: CodexWarning;
   /** The connection ended; every pending call has been rejected with this error. */
   close: TransportClosedError;
+  /**
+   * With `reconnect`: the connection dropped and the client is reconnecting. Calls in flight
+   * (and calls made until `reconnect`) rejected with this error; running turns wait.
+   */
+  disconnected: TransportClosedError;
+  /** With `reconnect`: connected again, threads resumed, running turns brought up to date. */
+  reconnect: ReconnectEvent;
 }
 
 export interface RequestOptions {
@@ -165,7 +173,7 @@ type RequestArgs<M extends ClientRequestMethod> = undefined extends ParamsOf<M>
     ? [params?: ParamsOf<M>, options?: RequestOptions]
     : [params: ParamsOf<M>, options?: RequestOptions];
 
-const EVENTS: readonly (keyof CodexEvents & string)[] = ['error', 'warning', 'close'];
+const EVENTS: readonly (keyof CodexEvents & string)[] = ['error', 'warning', 'close', 'disconnected', 'reconnect'];
 
 /**
  * A running `codex app-server` and the JSON-RPC connection to it.
@@ -180,14 +188,12 @@ export class Codex implements AsyncDisposable {
   /** The server's version, read from its user agent (undefined if it could not be read). */
   readonly serverVersion: string | undefined;
 
-  readonly #connection: RpcConnection;
   readonly #transport: MessageTransport;
   readonly #parts: ClientParts;
   readonly #session: ThreadSession;
   #closing: Promise<void> | undefined;
 
-  private constructor(connection: RpcConnection, transport: MessageTransport, metadata: InitializeResponse, parts: ClientParts) {
-    this.#connection = connection;
+  private constructor(transport: MessageTransport, metadata: InitializeResponse, parts: ClientParts) {
     this.#transport = transport;
     this.metadata = metadata;
     this.#parts = parts;
@@ -225,8 +231,11 @@ export class Codex implements AsyncDisposable {
    * `ConnectionError` when it cannot be reached.
    */
   static async connect(options: CodexConnectOptions): Promise<Codex> {
+    const reconnect = checkReconnectOptions((options as Partial<CodexConnectOptions> | undefined)?.reconnect);
     const { transport, secrets } = await openRemoteTransport(options);
-    return await Codex.#open(await openSession(transport, options, secrets), transport, options.signal);
+    const session = await openSession(transport, options, secrets);
+    if (reconnect !== undefined) new Reconnector(session.parts, options, reconnect, (signal) => redial(options, session.parts, signal));
+    return await Codex.#open(session, transport, options.signal);
   }
 
   static async #open(session: OpenedSession, transport: MessageTransport, signal: AbortSignal | undefined): Promise<Codex> {
@@ -235,7 +244,7 @@ export class Codex implements AsyncDisposable {
       await transport.close();
       throw new AbortError('Codex.start()', signal.reason);
     }
-    const codex = new Codex(session.connection, transport, session.metadata, session.parts);
+    const codex = new Codex(transport, session.metadata, session.parts);
     codex.#checkVersion();
     if (signal !== undefined) {
       const onAbort = (): void => void codex.close();
@@ -252,7 +261,7 @@ export class Codex implements AsyncDisposable {
 
   /** True once the connection has ended. */
   get closed(): boolean {
-    return this.#connection.closedError !== undefined;
+    return this.#parts.link.closedError !== undefined;
   }
 
   /**
@@ -282,7 +291,7 @@ export class Codex implements AsyncDisposable {
       return Promise.reject(error);
     }
     const call: CallOptions = { signal: options.signal, timeoutMs: options.timeoutMs, trace };
-    const pending = this.#connection.request(method, params, call);
+    const pending = this.#parts.link.connection!.request(method, params, call);
     return this.#parts.validateResults ? pending.then((result) => checkResult(method, result)) : pending;
   }
 
@@ -421,6 +430,7 @@ export class Codex implements AsyncDisposable {
 
   #threadFor(response: ThreadStartResponse | ThreadResumeResponse | ThreadForkResponse, handlers: ServerRequestHandlers | undefined): Thread {
     if (handlers !== undefined) this.#parts.turns.router.setThreadHandlers(response.thread.id, handlers);
+    this.#parts.loadedThreads.add(response.thread.id);
     return new Thread(this.#session, response);
   }
 
@@ -444,7 +454,8 @@ export class Codex implements AsyncDisposable {
    * turn, `run()` and iterator has settled (with `TransportClosedError`). Safe to call more than once.
    */
   close(): Promise<void> {
-    this.#closing ??= this.#connection.close().then(settledAfterClose);
+    const { link } = this.#parts;
+    this.#closing ??= (link.close?.() ?? link.connection!.close()).then(settledAfterClose);
     return this.#closing;
   }
 

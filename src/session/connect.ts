@@ -6,6 +6,8 @@ import type { MessageTransport } from '../transport/transport.js';
 import { WebSocketTransport, type WebSocketTlsOptions } from '../transport/websocket.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './client-parts.js';
 import type { CodexSessionOptions, CodexWarning } from './codex.js';
+import type { ClientParts } from './client-parts.js';
+import type { ReconnectOptions } from './reconnect.js';
 import { checkCodexOptions, checkObject, describe } from './validate.js';
 
 export interface CodexConnectOptions extends CodexSessionOptions {
@@ -33,6 +35,12 @@ export interface CodexConnectOptions extends CodexSessionOptions {
   readonly codexHome?: string;
   /** How long the TCP connect and WebSocket upgrade may take, in ms. Default 10000. */
   readonly connectTimeoutMs?: number;
+  /**
+   * After an unexpected drop, dial again (with backoff), re-initialize, resume the threads this
+   * client loaded and let running turns go on (see README, "Surviving a dropped connection").
+   * Default false: a drop closes the client.
+   */
+  readonly reconnect?: boolean | ReconnectOptions;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -95,6 +103,14 @@ export async function openRemoteTransport(options: CodexConnectOptions): Promise
     signal,
   });
   return { transport, secrets };
+}
+
+/** Dials the same server again for a reconnect; a freshly minted token joins the client's secrets. */
+export async function redial(options: CodexConnectOptions, parts: ClientParts, signal: AbortSignal): Promise<MessageTransport> {
+  // Warnings were given at the first connect.
+  const { transport, secrets } = await openRemoteTransport({ ...options, signal, onWarning: () => undefined });
+  for (const secret of secrets) addSecret(parts.secrets, secret);
+  return transport;
 }
 
 function checkHeaders(value: unknown): Record<string, string> {

@@ -209,6 +209,11 @@ export class ServerRequestDispatcher {
     }
   }
 
+  /** The connection was lost (the client reconnects): its requests can no longer be answered, their handlers' signals fire. */
+  dropAll(reason: string): void {
+    for (const running of this.#running.values()) running.controller.abort(new Error(reason));
+  }
+
   /** The client closed: every handler's signal fires, no deadline outlives the client, nothing more is reported. */
   close(): void {
     this.#closed = true;

@@ -101,6 +101,16 @@ export class TurnRouter {
     else this.#threadHandlers.set(threadId, handlers);
   }
 
+  /** Every handle of a turn still running (for recovery after a reconnect). */
+  running(): TurnHandle[] {
+    const handles: TurnHandle[] = [];
+    for (const { handle, also } of this.#turns.values()) {
+      if (!handle.done) handles.push(handle);
+      if (also !== undefined && !also.done) handles.push(also);
+    }
+    return handles;
+  }
+
   /** The connection ended: every running turn fails with `error`; nothing is kept. */
   failAll(error: TransportClosedError): void {
     for (const { handle } of this.#turns.values()) handle.fail(error);

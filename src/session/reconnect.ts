@@ -1,0 +1,179 @@
+import pRetry from 'p-retry';
+import { AuthenticationError, InvalidArgumentError, TransportClosedError } from '../errors.js';
+import type { Notification } from '../generated/methods.js';
+import type { ThreadItem, ThreadReadResponse, Turn } from '../generated/protocol.js';
+import type { RpcConnection } from '../rpc/connection.js';
+import type { MessageTransport } from '../transport/transport.js';
+import { attach, type ClientParts } from './client-parts.js';
+import type { CodexConnectOptions } from './connect.js';
+import type { TurnHandle } from './turn.js';
+import { describe } from './validate.js';
+
+// Survives an unexpected drop of a `Codex.connect()` connection: dials again with backoff,
+// initializes, resumes the threads this client had loaded, and brings each running turn up to
+// what the server stored (`thread/read`), so iterating a turn and `run()` go on across the gap.
+
+/** `reconnect` option of `Codex.connect()`. */
+export interface ReconnectOptions {
+  /** Attempts after a drop before the client closes for good. Default 10. */
+  readonly retries?: number;
+  /** Delay before the first attempt, in ms; it doubles (with jitter) each time. Default 250. */
+  readonly minDelayMs?: number;
+  /** Upper bound of a delay, in ms. Default 5000. */
+  readonly maxDelayMs?: number;
+}
+
+/** Payload of the `reconnect` event. */
+export interface ReconnectEvent {
+  /** Dials it took (1 when the first one worked). */
+  readonly attempts: number;
+  /** Threads resumed on the new connection. */
+  readonly threadIds: readonly string[];
+  /** Turns brought up to date from `thread/read` (items, or the `turn/completed` missed in the gap). */
+  readonly recoveredTurnIds: readonly string[];
+}
+
+export function checkReconnectOptions(value: unknown): Required<ReconnectOptions> | undefined {
+  if (value === undefined || value === false) return undefined;
+  const options = (value === true ? {} : value) as ReconnectOptions;
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('reconnect', `must be a boolean or an object, got ${describe(value)}`);
+  }
+  const number = (name: keyof ReconnectOptions, fallback: number, integer: boolean): number => {
+    const n = options[name];
+    if (n === undefined) return fallback;
+    if (typeof n !== 'number' || !(n >= 0) || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`reconnect.${name}`, `must be ${integer ? 'an integer' : 'a number'}, 0 or more, got ${describe(n)}`);
+    }
+    return n;
+  };
+  return { retries: number('retries', 10, true), minDelayMs: number('minDelayMs', 250, false), maxDelayMs: number('maxDelayMs', 5_000, false) };
+}
+
+type Dial = (signal: AbortSignal) => Promise<MessageTransport>;
+
+/**
+ * Owns the client's connection when `reconnect` is on: installs itself as the link's drop
+ * handler and `close()`.
+ */
+export class Reconnector {
+  readonly #parts: ClientParts;
+  readonly #options: CodexConnectOptions;
+  readonly #settings: Required<ReconnectOptions>;
+  readonly #dial: Dial;
+  readonly #stop = new AbortController();
+  #running: Promise<void> | undefined;
+  /** The new connection dropped while threads were being resumed: go round again. */
+  #again = false;
+
+  constructor(parts: ClientParts, options: CodexConnectOptions, settings: Required<ReconnectOptions>, dial: Dial) {
+    this.#parts = parts;
+    this.#options = options;
+    this.#settings = settings;
+    this.#dial = dial;
+    parts.link.onDrop = (error) => {
+      if (this.#stop.signal.aborted) return false;
+      // A drop during the reconnection itself: the loop already at work goes round again.
+      if (this.#running !== undefined) this.#again = true;
+      this.#running ??= this.#loop(error).finally(() => (this.#running = undefined));
+      return true;
+    };
+    parts.link.close = () => this.close();
+  }
+
+  async close(): Promise<void> {
+    this.#stop.abort();
+    await this.#parts.link.connection?.close();
+    await this.#running;
+  }
+
+  async #loop(dropped: TransportClosedError): Promise<void> {
+    this.#parts.listeners.emit('disconnected', dropped);
+    do await this.#reconnect(dropped);
+    while (this.#again && !this.#stop.signal.aborted && this.#parts.link.closedError === undefined);
+  }
+
+  async #reconnect(dropped: TransportClosedError): Promise<void> {
+    const parts = this.#parts;
+    let attempts = 0;
+    let connection: RpcConnection;
+    try {
+      connection = await pRetry(
+        async () => {
+          attempts++;
+          const transport = await this.#dial(this.#stop.signal);
+          return (await attach(transport, parts, this.#options, this.#stop.signal)).connection;
+        },
+        {
+          retries: this.#settings.retries,
+          factor: 2,
+          minTimeout: this.#settings.minDelayMs,
+          maxTimeout: this.#settings.maxDelayMs,
+          randomize: true,
+          signal: this.#stop.signal,
+          // A refused token will not be accepted on the next try either.
+          shouldRetry: ({ error }) => !(error instanceof AuthenticationError) && !(error instanceof InvalidArgumentError),
+        },
+      );
+    } catch {
+      parts.finish(dropped);
+      return;
+    }
+    // Drops seen while dialing were of failed attempts; from here on a drop means this connection.
+    this.#again = false;
+    if (this.#stop.signal.aborted) return;
+    const threadIds: string[] = [];
+    const recoveredTurnIds: string[] = [];
+    for (const threadId of parts.loadedThreads) {
+      try {
+        await connection.request('thread/resume', { threadId });
+        threadIds.push(threadId);
+      } catch (error) {
+        // The new connection dropped too: the loop goes round again.
+        if (error instanceof TransportClosedError) return;
+        // Gone (archived, deleted) or never resumable (no turn yet): its running turns cannot go on.
+        for (const handle of parts.turns.router.running()) if (handle.threadId === threadId) handle.fail(dropped);
+      }
+    }
+    // Resumed first, read second: whatever the read does not show yet arrives live.
+    const byThread = new Map<string, TurnHandle[]>();
+    for (const handle of parts.turns.router.running()) {
+      if (!threadIds.includes(handle.threadId)) continue;
+      byThread.set(handle.threadId, [...(byThread.get(handle.threadId) ?? []), handle]);
+    }
+    for (const [threadId, handles] of byThread) {
+      let stored: readonly Turn[];
+      try {
+        stored = ((await connection.request('thread/read', { threadId, includeTurns: true })) as ThreadReadResponse).thread.turns;
+      } catch {
+        continue;
+      }
+      for (const handle of handles) if (this.#recover(handle, stored)) recoveredTurnIds.push(handle.id);
+    }
+    if (this.#again || this.#stop.signal.aborted || parts.link.closedError !== undefined) return;
+    parts.listeners.emit('reconnect', { attempts, threadIds, recoveredTurnIds } satisfies ReconnectEvent);
+  }
+
+  /** Delivers what the server stored of `handle`'s turn and the handle has not seen. */
+  #recover(handle: TurnHandle, stored: readonly Turn[]): boolean {
+    const turn = stored.find((candidate) => candidate.id === handle.id);
+    if (turn === undefined || handle.done) return false;
+    const seen = new Set(handle.state.items.map((item) => item.id));
+    let recovered = false;
+    for (const item of turn.items) {
+      if (seen.has(item.id) || isInProgress(item)) continue;
+      this.#parts.feed({ method: 'item/completed', params: { threadId: handle.threadId, turnId: handle.id, item } } as Notification);
+      recovered = true;
+    }
+    if (turn.status !== 'inProgress' && !handle.done) {
+      this.#parts.feed({ method: 'turn/completed', params: { threadId: handle.threadId, turn } } as Notification);
+      recovered = true;
+    }
+    return recovered;
+  }
+}
+
+/** An item the server stored while it still ran carries no final state: it is not delivered as completed. */
+function isInProgress(item: ThreadItem): boolean {
+  return (item as { status?: unknown }).status === 'inProgress';
+}
