@@ -23,6 +23,7 @@ export interface GoalOptions {
   /**
    * Deadline of the whole goal in ms, from this call on (waiting for earlier turns included): past
    * it, the goal is paused, its running turn interrupted, and `run()` rejects with `TurnTimeoutError`.
+   * Default: none (the client's `turnTimeoutMs` bounds single turns, not goals).
    */
   readonly timeoutMs?: number;
   /** W3C trace context sent with the request that sets the goal (over the client's `trace` provider; `null`: none). */
@@ -157,7 +158,8 @@ export async function startGoal(context: GoalContext, objective: string, options
   checkGoalArguments(objective, options);
   const { signal } = options;
   if (signal?.aborted) throw new AbortError('goal()', signal.reason);
-  const deadline = deadlineIn(options.timeoutMs ?? context.session.defaults.turnTimeoutMs);
+  // Not the client's turnTimeoutMs: that bounds one turn, and a goal runs many.
+  const deadline = deadlineIn(options.timeoutMs);
   const { tracker, session, threadId } = context;
   const { previous, release } = tracker.lineUp();
   try {

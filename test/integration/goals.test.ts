@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AbortError, InvalidArgumentError, type Notification, type TurnHandle } from '../../src/index.js';
+import { AbortError, InvalidArgumentError, TransportClosedError, TurnTimeoutError, type Notification, type TurnHandle } from '../../src/index.js';
 import { output, reply } from '../../src/testing.js';
 import { settlement, within } from '../helpers/reliability.js';
 import { scripted } from '../helpers/scripted.js';
@@ -127,6 +127,64 @@ describe('thread.goal()', () => {
     expect(outcome.error).toBeInstanceOf(AbortError);
     expect(goal.state.turns.at(-1)?.status).toBe('interrupted');
     expect((await thread.getGoal())?.status).toBe('paused');
+  });
+
+  it('timeoutMs bounds the whole goal: paused, its turn interrupted, run() rejects with TurnTimeoutError', async () => {
+    await using env = await scripted();
+    const { codex, model } = env;
+    model.enqueue(reply.hang({ before: [output.message('partial')] }));
+    const thread = await codex.threadStart();
+    const goal = await thread.goal('Never finishes', { timeoutMs: 2_000 });
+    const outcome = await within(settlement(goal.run()), 20_000, 'goal.run() past its deadline');
+    expect(outcome.error).toBeInstanceOf(TurnTimeoutError);
+    const error = outcome.error as TurnTimeoutError;
+    expect(error.reason).toBe('deadline');
+    expect(error.turn?.status).toBe('interrupted');
+    expect((await thread.getGoal())?.status).toBe('paused');
+  });
+
+  it('clear() mid-turn: the turn finishes, nothing follows, the result says cleared', async () => {
+    await using env = await scripted();
+    const { codex, model } = env;
+    model.enqueue(reply.hang({ after: [output.message('finished anyway')] }));
+    const thread = await codex.threadStart();
+    const goal = await thread.goal('Keep going');
+    await model.waitForRequests(1, { timeoutMs: 15_000 });
+    expect(await goal.clear()).toBe(true);
+    model.releaseHanging();
+    const result = await within(goal.run(), 15_000, 'goal.run() after clear()');
+    expect(result.cleared).toBe(true);
+    expect(result.turns.map((turn) => turn.status)).toEqual(['completed']);
+    expect(result.finalResponse).toBe('finished anyway');
+    expect(thread.currentGoal).toBeNull();
+  });
+
+  it('steer() adds input to the goal’s running turn', async () => {
+    await using env = await scripted();
+    const { codex, model } = env;
+    model.enqueue(reply.hang(), completeGoal(), reply.message('steered and done'));
+    const thread = await codex.threadStart();
+    const goal = await thread.goal('Do the thing');
+    await model.waitForRequests(1, { timeoutMs: 15_000 });
+    const steered = await goal.steer('Also mention the weather');
+    expect(steered.turnId).toBe(goal.state.runningTurnId);
+    model.releaseHanging();
+    const result = await within(goal.run(), 20_000, 'goal.run() after steer()');
+    expect(result.goal?.status).toBe('complete');
+    expect(model.requests.some((request) => request.lastUserText === 'Also mention the weather')).toBe(true);
+  });
+
+  it('the server going away ends the goal with TransportClosedError', async () => {
+    await using env = await scripted();
+    const { codex, model } = env;
+    model.enqueue(reply.hang());
+    const thread = await codex.threadStart();
+    const goal = await thread.goal('Never finishes');
+    await model.waitForRequests(1, { timeoutMs: 15_000 });
+    const streamed = settlement(collect(goal));
+    await codex.close();
+    expect((await within(settlement(goal.run()), 10_000, 'goal.run() after close')).error).toBeInstanceOf(TransportClosedError);
+    expect((await within(streamed, 10_000, 'the goal stream after close')).error).toBeInstanceOf(TransportClosedError);
   });
 
   it('rejects bad arguments with InvalidArgumentError before sending anything', async () => {
