@@ -159,4 +159,15 @@ describe('ThreadTracker', () => {
     feed(t, n.completed('R'), n.startedUnder('X', 'R'));
     expect(adopted.map((h) => h.id)).toEqual(['R', 'X']);
   });
+
+  it('a review of its own whose turn/started comes before the review/start answer is not adopted, and is handed back', () => {
+    const { tracker: t, adopted } = tracker();
+    t.beginOwnStart();
+    feed(t, n.itemStarted('R'), n.active, n.startedUnder('S', 'R'));
+    const started = t.ownStartAnswered('R');
+    expect(started?.method).toBe('turn/started');
+    expect(adopted).toEqual([]);
+    expect(t.runningTurnId).toBe('S');
+    expect(t.busy).toBe(true);
+  });
 });
