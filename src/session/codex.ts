@@ -340,7 +340,10 @@ export class Codex implements AsyncDisposable {
     const tools = this.#checkTools(options.tools);
     // Attached before the request: a call the server replays on resume may follow its answer at once.
     if (tools !== undefined) this.#parts.tools.attach(threadId, tools.tools);
+    // Resuming a thread whose goal is active starts a turn at once: turns wait for the goal's snapshot.
+    const withdraw = this.#parts.turns.trackers.get(params.threadId).expectServerTurn();
     const response = await this.request('thread/resume', params, requestOptions(options)).catch(async (error: unknown) => {
+      withdraw();
       throw await explainResumeFailure(error, params.threadId, (method, p) => this.rawRequest(method, p));
     });
     return this.#threadFor(response, options.onServerRequest);

@@ -58,10 +58,23 @@ export function reduceTurn(state: TurnState, notification: Notification): TurnSt
     case 'turn/completed':
       // The method is checked before the turn id: deltas, nearly every notification of a
       // turn, change nothing, and this way they skip the turn-id lookup on the hot path.
-      return turnIdOf(notification) === state.turnId ? fold(state, notification) : state;
+      return turnIdOf(notification) === state.turnId || startsUnderRoot(notification, state) ? fold(state, notification) : state;
     default:
       return state;
   }
+}
+
+/**
+ * A review's `turn/started` carries a second id; its items and `turn/completed` use the review's
+ * own id, which `turn/started` names as `rootTurnId`.
+ */
+function startsUnderRoot(notification: Notification, state: TurnState): boolean {
+  return (
+    notification.method === 'turn/started' &&
+    state.turn === undefined &&
+    notification.params.threadId === state.threadId &&
+    notification.params.turn.rootTurnId === state.turnId
+  );
 }
 
 /** The change one notification of this turn makes (the methods `reduceTurn` folds). */

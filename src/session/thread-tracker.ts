@@ -1,6 +1,6 @@
 import { AbortError, type TransportClosedError } from '../errors.js';
 import type { Notification } from '../generated/methods.js';
-import type { Turn } from '../generated/protocol.js';
+import type { ThreadGoal, Turn } from '../generated/protocol.js';
 import { Broadcast, type AsyncStream } from './broadcast.js';
 import type { TurnHandle } from './turn.js';
 
@@ -14,6 +14,12 @@ import type { TurnHandle } from './turn.js';
 const CONFIRM_AFTER_MS = 1_000;
 /** Ids of turns that completed recently: a late `turn/start` answer naming one must not mark the thread busy. */
 const RECENT_COMPLETIONS = 16;
+
+/** Something that follows every notification of one thread (a goal's handle), after the tracker. */
+export interface ThreadWatcher {
+  notify(notification: Notification): void;
+  close(error: Error): void;
+}
 
 /** What a tracker needs from its client. */
 export interface TrackerHooks {
@@ -53,6 +59,17 @@ export class ThreadTracker {
   readonly #foreign = new Set<Broadcast<TurnHandle>>();
   #queue: Promise<void> = Promise.resolve();
   #closedError: Error | undefined;
+  /** The thread's goal as last reported (`thread/goal/updated` is a whole snapshot); undefined: not known. */
+  #goal: ThreadGoal | null | undefined;
+  /**
+   * The server is about to start a turn by itself (an active goal continues after each turn, and
+   * when it is set or its thread resumed): busy until it starts, the goal stops, or `thread/read`
+   * says idle.
+   */
+  #expectingTurn = false;
+  /** The turn id of an item that started while no turn ran: a review's items come before its `turn/started`. */
+  #itemsBeforeStart: string | undefined;
+  readonly #watchers = new Set<ThreadWatcher>();
 
   constructor(threadId: string, hooks: TrackerHooks) {
     this.threadId = threadId;
@@ -61,7 +78,53 @@ export class ThreadTracker {
 
   /** True while a turn runs on the thread, or may run (see `uncertain`). */
   get busy(): boolean {
-    return this.#busy || this.#runningTurnId !== undefined || this.#uncertain || this.#ownStarts > 0;
+    return this.#busy || this.#runningTurnId !== undefined || this.#uncertain || this.#expectingTurn || this.#ownStarts > 0;
+  }
+
+  /** The thread's goal as the server last reported it: null when it has none, undefined when not known yet. */
+  get goal(): ThreadGoal | null | undefined {
+    return this.#goal;
+  }
+
+  /** Records a goal the server answered with (`thread/goal/get`, `thread/goal/set`). */
+  setGoal(goal: ThreadGoal | null): void {
+    this.#goal = goal;
+  }
+
+  /**
+   * The server may start a turn by itself now (a goal was set, or its thread resumed): the thread
+   * is busy until that turn starts, the goal snapshot says none is coming, or the server says
+   * idle. Returns the function that withdraws the expectation (the request failed).
+   */
+  expectServerTurn(): () => void {
+    if (this.#closedError !== undefined) return () => undefined;
+    this.#expectingTurn = true;
+    if (this.#idleWaiters.size > 0 || this.#claims.length > 0) this.#scheduleConfirm();
+    return () => {
+      if (!this.#expectingTurn) return;
+      this.#expectingTurn = false;
+      this.#wake();
+    };
+  }
+
+  /** Follows every notification of the thread from now on; returns the function that stops it. */
+  watch(watcher: ThreadWatcher): () => void {
+    if (this.#closedError !== undefined) {
+      watcher.close(this.#closedError);
+      return () => undefined;
+    }
+    this.#watchers.add(watcher);
+    return () => void this.#watchers.delete(watcher);
+  }
+
+  /** True while something watches the thread's notifications. */
+  get watched(): boolean {
+    return this.#watchers.size > 0;
+  }
+
+  /** Hands a notification of the thread that changes nothing here to the watchers. */
+  notifyWatchers(notification: Notification): void {
+    for (const watcher of [...this.#watchers]) watcher.notify(notification);
   }
 
   /** True while the tracker waits for the server's word on whether a turn runs. */
@@ -88,21 +151,51 @@ export class ThreadTracker {
       }
       case 'turn/started': {
         this.#settleUncertainty();
+        this.#expectingTurn = false;
         this.#busy = true;
         this.#runningTurnId = notification.params.turn.id;
         this.#runningStarted = notification;
-        if (this.#hooks.isRouted(notification.params.turn.id)) break;
+        if (this.#hooks.isRouted(this.#handleIdOf(notification) ?? notification.params.turn.id)) break;
         if (this.#ownStarts > 0) this.#unclaimed.push(notification);
         else this.#adopt(notification);
         break;
       }
-      case 'turn/completed':
-        this.#remember(notification.params.turn.id);
+      case 'turn/completed': {
+        const { turn } = notification.params;
+        this.#remember(turn.id);
         this.#settleUncertainty();
+        // An active goal continues by itself after a turn that was not interrupted: the next
+        // turn starts ~10 ms later, and a turn/start sent in between would collide with it.
+        if (this.#goal?.status === 'active' && turn.status !== 'interrupted') this.#expectingTurn = true;
         this.#becomeIdle();
+        if (this.#expectingTurn && this.#idleWaiters.size > 0) this.#scheduleConfirm();
+        break;
+      }
+      case 'thread/goal/updated': {
+        const { goal, turnId } = notification.params;
+        this.#goal = goal;
+        if (goal.status !== 'active') this.#noServerTurn();
+        // Set (or resumed) on an idle thread, an active goal starts a turn at once.
+        else if ((turnId ?? null) === null && this.#runningTurnId === undefined) this.#expectingTurn = true;
+        break;
+      }
+      case 'thread/goal/cleared':
+        this.#goal = null;
+        this.#noServerTurn();
+        break;
+      case 'item/started':
+        if (this.#runningTurnId === undefined) this.#itemsBeforeStart = notification.params.turnId;
         break;
       default:
     }
+    this.notifyWatchers(notification);
+  }
+
+  /** The goal stopped: no turn follows the running one (if any). */
+  #noServerTurn(): void {
+    if (!this.#expectingTurn) return;
+    this.#expectingTurn = false;
+    this.#wake();
   }
 
   /**
@@ -135,7 +228,7 @@ export class ThreadTracker {
       };
       this.#idleWaiters.add(check);
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (this.#uncertain) this.#scheduleConfirm();
+      if (this.#uncertain || this.#expectingTurn) this.#scheduleConfirm();
     });
   }
 
@@ -151,11 +244,12 @@ export class ThreadTracker {
   ownStartAnswered(turnId: string): Notification | undefined {
     this.#ownStarts--;
     if (!this.#recentlyCompleted.includes(turnId)) this.#busy = true;
-    const unclaimed = this.#unclaimed.filter((n) => turnIdOfStarted(n) !== turnId);
+    const ours = (n: Notification): boolean => turnIdOfStarted(n) === turnId || this.#handleIdOf(n) === turnId;
+    const unclaimed = this.#unclaimed.filter((n) => !ours(n));
     if (this.#ownStarts === 0) this.#unclaimed = [];
     for (const started of unclaimed) if (turnIdOfStarted(started) === this.#runningTurnId) this.#adopt(started);
     this.#wake();
-    return this.#runningTurnId === turnId ? this.#runningStarted : undefined;
+    return this.#runningStarted !== undefined && ours(this.#runningStarted) ? this.#runningStarted : undefined;
   }
 
   /**
@@ -225,16 +319,18 @@ export class ThreadTracker {
     for (const claim of this.#claims.splice(0)) claim.resolve(undefined);
     for (const broadcast of this.#foreign) broadcast.end();
     this.#foreign.clear();
+    for (const watcher of [...this.#watchers]) watcher.close(error);
+    this.#watchers.clear();
     this.#wake();
   }
 
   /** True once nothing refers to this tracker but the registry: idle, no waiters, no listeners. */
   get disposable(): boolean {
-    return !this.busy && this.#idleWaiters.size === 0 && this.#claims.length === 0 && this.#foreign.size === 0;
+    return !this.busy && this.#idleWaiters.size === 0 && this.#claims.length === 0 && this.#foreign.size === 0 && this.#watchers.size === 0;
   }
 
   #adopt(started: Notification): void {
-    const turnId = turnIdOfStarted(started);
+    const turnId = this.#handleIdOf(started);
     if (turnId === undefined || this.#hooks.isRouted(turnId)) return;
     const handle = this.#hooks.adopt(this.threadId, turnId);
     handle.deliver(started);
@@ -242,8 +338,21 @@ export class ThreadTracker {
     for (const broadcast of this.#foreign) broadcast.push(handle);
   }
 
+  /**
+   * The id a started turn's handle goes by. A review's `turn/started` carries a second id; its
+   * items (which come before it) and its `turn/completed` use the `review/start` id, which
+   * `turn/started` names as `rootTurnId`. Other turns keep their own id.
+   */
+  #handleIdOf(notification: Notification): string | undefined {
+    if (notification.method !== 'turn/started') return undefined;
+    const { id, rootTurnId } = notification.params.turn as Turn;
+    return typeof rootTurnId === 'string' && rootTurnId !== id && rootTurnId === this.#itemsBeforeStart ? rootTurnId : id;
+  }
+
   #becomeIdle(): void {
+    this.#itemsBeforeStart = undefined;
     this.#busy = false;
+    if (this.#closedError !== undefined) this.#expectingTurn = false;
     this.#runningTurnId = undefined;
     this.#runningStarted = undefined;
     this.#wake();
@@ -269,18 +378,20 @@ export class ThreadTracker {
     if (this.#confirmTimer !== undefined || this.#confirming || this.#closedError !== undefined) return;
     this.#confirmTimer = setTimeout(() => {
       this.#confirmTimer = undefined;
-      if (!this.#uncertain) return;
+      if (!this.#uncertain && !this.#expectingTurn) return;
       this.#confirming = true;
       this.#hooks.readStatus(this.threadId).then(
         (status) => {
           this.#confirming = false;
-          if (!this.#uncertain) return;
+          if (!this.#uncertain && !this.#expectingTurn) return;
           if (status === 'active') {
             // Running: its turn/completed (or status change) will tell when it ends.
             this.#settleUncertainty();
+            this.#expectingTurn = false;
             this.#busy = true;
           } else {
             this.#settleUncertainty();
+            this.#expectingTurn = false;
             // The server says idle and started nothing: no turn is coming for a claim either.
             for (const claim of this.#claims.splice(0)) claim.resolve(undefined);
             this.#becomeIdle();
@@ -288,7 +399,7 @@ export class ThreadTracker {
         },
         () => {
           this.#confirming = false;
-          if (this.#uncertain && (this.#idleWaiters.size > 0 || this.#claims.length > 0)) this.#scheduleConfirm();
+          if ((this.#uncertain || this.#expectingTurn) && (this.#idleWaiters.size > 0 || this.#claims.length > 0)) this.#scheduleConfirm();
         },
       );
     }, CONFIRM_AFTER_MS);
@@ -305,6 +416,8 @@ interface Claim {
 function turnIdOfStarted(notification: Notification): string | undefined {
   return notification.method === 'turn/started' ? (notification.params.turn as Turn).id : undefined;
 }
+
+
 
 /** One tracker per thread id, created on first use, dropped when the thread is gone. */
 export class ThreadTrackers {
@@ -334,9 +447,15 @@ export class ThreadTrackers {
       case 'thread/status/changed':
       case 'turn/started':
       case 'turn/completed':
+      case 'thread/goal/updated':
+      case 'thread/goal/cleared':
+      case 'item/started':
         this.get(threadId).observe(notification);
         break;
-      default:
+      default: {
+        const tracker = this.#trackers.get(threadId);
+        if (tracker?.watched) tracker.notifyWatchers(notification);
+      }
     }
   }
 

@@ -1,7 +1,9 @@
-import { AbortError, CodexError, RequestTimeoutError, TurnTimeoutError } from '../errors.js';
+import { AbortError, CodexError, InvalidArgumentError, RequestTimeoutError } from '../errors.js';
 import type { ClientRequestMap, ClientRequestMethod } from '../generated/methods.js';
 import type {
+  ReviewTarget,
   Thread as ThreadInfo,
+  ThreadGoal,
   ThreadForkResponse,
   ThreadReadResponse,
   ThreadResumeResponse,
@@ -18,6 +20,9 @@ import type { ThreadTrackers } from './thread-tracker.js';
 import type { TurnRouter } from './turn-router.js';
 import { checkSessionOptions, checkTimeout } from './validate.js';
 import { TurnHandle, type TurnControl } from './turn.js';
+import { withDeadline } from './deadline.js';
+import { startGoal, type GoalHandle, type GoalOptions, type GoalResult } from './goal.js';
+import { startReview, type ReviewHandle, type ReviewOptions } from './review.js';
 
 /** The settings the server reported when the thread was started, resumed or forked (model, cwd, approval policy, sandbox, ...). */
 export type ThreadSettings = Omit<ThreadStartResponse | ThreadResumeResponse | ThreadForkResponse, 'thread'>;
@@ -40,6 +45,21 @@ export interface ThreadSession {
   readonly trackers: ThreadTrackers;
   readonly control: TurnControl;
   readonly defaults: TurnDefaults;
+}
+
+/** Options of `thread.run(objective, { goal })`: run a goal instead of one turn. */
+export interface RunGoalOptions extends GoalOptions {
+  /** `true`, or the goal's `{ tokenBudget }`. */
+  readonly goal: true | { readonly tokenBudget?: number };
+}
+
+function goalOptionsOf(options: RunGoalOptions): GoalOptions {
+  const { goal, ...rest } = options;
+  for (const key of Object.keys(rest)) {
+    if (key !== 'signal' && key !== 'timeoutMs' && key !== 'tokenBudget' && key !== 'trace') throw new InvalidArgumentError(`options.${key}`, 'does not apply to a goal run');
+  }
+  if (goal !== true && (typeof goal !== 'object' || goal === null)) throw new InvalidArgumentError('options.goal', 'must be true or { tokenBudget }');
+  return goal === true ? rest : { ...rest, ...goal };
 }
 
 /** Options of `thread.compact()`. */
@@ -139,11 +159,54 @@ export class Thread {
 
   /**
    * Runs a turn to its end: `turn()` then `run()`. With `outputSchema`, name the type of the
-   * parsed answer: `thread.run<Review>(prompt, { outputSchema })`.
+   * parsed answer: `thread.run<Review>(prompt, { outputSchema })`. With `goal`, sets `input` as
+   * the thread's goal and runs it to its end instead: `goal()` then `run()`.
    */
-  async run<Parsed = unknown>(input: TurnInput, options: TurnOptions = {}): Promise<TurnResult<Parsed>> {
-    const handle = await this.turn(input, options);
-    return handle.run<Parsed>();
+  run<Parsed = unknown>(input: TurnInput, options?: TurnOptions & { readonly goal?: false }): Promise<TurnResult<Parsed>>;
+  run(objective: string, options: RunGoalOptions): Promise<GoalResult>;
+  async run(input: TurnInput, options: (TurnOptions & { readonly goal?: false }) | RunGoalOptions = {}): Promise<TurnResult | GoalResult> {
+    if (options !== null && typeof options === 'object' && 'goal' in options && options.goal !== undefined && options.goal !== false) {
+      return (await this.goal(input as string, goalOptionsOf(options as RunGoalOptions))).run();
+    }
+    const handle = await this.turn(input, options as TurnOptions);
+    return handle.run();
+  }
+
+  /**
+   * Sets the thread's goal and returns its handle once the server has accepted it: the server
+   * then runs turns by itself until the goal is complete, blocked, paused, over budget or
+   * cleared. Like `turn()`, waits until no turn runs on the thread first, and turns after it
+   * wait for the goal to stop.
+   */
+  goal(objective: string, options: GoalOptions = {}): Promise<GoalHandle> {
+    return startGoal({ threadId: this.id, session: this.#session, tracker: this.#session.trackers.get(this.id) }, objective, options);
+  }
+
+  /** Asks the server for the thread's goal (null when it has none). */
+  async getGoal(): Promise<ThreadGoal | null> {
+    const goal = (await this.#session.request('thread/goal/get', { threadId: this.id })).goal ?? null;
+    const tracker = this.#session.trackers.get(this.id);
+    // A notification processed meanwhile is newer than this answer.
+    if (tracker.goal === undefined) tracker.setGoal(goal);
+    return goal;
+  }
+
+  /**
+   * The thread's goal as the server last reported it (`thread/goal/updated` and
+   * `thread/goal/cleared`, each a whole snapshot): null when it has none, undefined when this
+   * client has not heard yet (see `getGoal()`).
+   */
+  get currentGoal(): ThreadGoal | null | undefined {
+    return this.#session.trackers.get(this.id).goal;
+  }
+
+  /**
+   * Starts a code review (`review/start`) and returns its turn once the server has accepted it;
+   * `run()` resolves with the rendered review in `review`. Waits until no turn runs on the thread
+   * first; turns after it wait for it.
+   */
+  review(target: ReviewTarget, options: ReviewOptions = {}): Promise<ReviewHandle> {
+    return startReview({ threadId: this.id, session: this.#session, tracker: this.#session.trackers.get(this.id) }, target, options);
   }
 
   /**
@@ -209,41 +272,5 @@ export class Thread {
       if (signal.aborted) onAbort();
     }
     return handle.run();
-  }
-}
-
-/**
- * Settles like `work`, or rejects at the turn's deadline (`TurnTimeoutError`) or when `signal`
- * fires (`AbortError`). `work` gets a signal that fires in both cases, so it can stop waiting.
- */
-async function withDeadline<T>(
-  work: (stop: AbortSignal | undefined) => Promise<T>,
-  deadline: { readonly at: number; readonly timeoutMs: number } | undefined,
-  signal: AbortSignal | undefined,
-): Promise<T> {
-  if (deadline === undefined && signal === undefined) return work(undefined);
-  const stop = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  try {
-    return await Promise.race([
-      new Promise<never>((_, reject) => {
-        if (deadline !== undefined && Number.isFinite(deadline.at)) {
-          const expire = (): void => reject(new TurnTimeoutError('deadline', deadline.timeoutMs, undefined));
-          timer = setTimeout(expire, Math.max(0, deadline.at - performance.now()));
-        }
-        if (signal !== undefined) {
-          onAbort = () => reject(new AbortError('turn()', signal.reason));
-          if (signal.aborted) onAbort();
-          else signal.addEventListener('abort', onAbort, { once: true });
-        }
-      }),
-      work(stop.signal),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-    // Whatever settled first, the work's own waits (a tracker's idle waiter) are released.
-    stop.abort();
   }
 }

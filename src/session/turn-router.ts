@@ -12,6 +12,13 @@ export interface PendingStart {
   readonly handlers: ServerRequestHandlers | undefined;
 }
 
+interface RouteEntry {
+  handle: TurnHandle;
+  handlers: ServerRequestHandlers | undefined;
+  /** A second handle fed the same events (a turn folded into one handed out as started elsewhere). */
+  also?: TurnHandle | undefined;
+}
+
 /**
  * Sends each turn-scoped notification to the handle of its turn. While a `turn/start` is in
  * flight, that thread's notifications for not-yet-known turns are buffered: the server answers
@@ -19,14 +26,14 @@ export interface PendingStart {
  * Whether a thread is busy, and the line of `turn()` calls, is the thread tracker's job.
  */
 export class TurnRouter {
-  readonly #turns = new Map<string, { handle: TurnHandle; handlers: ServerRequestHandlers | undefined; also?: TurnHandle | undefined }>();
+  readonly #turns = new Map<string, RouteEntry>();
   readonly #pending = new Set<PendingStart>();
   readonly #threadHandlers = new Map<string, ServerRequestHandlers>();
 
   route(notification: Notification): void {
     const turnId = turnIdOf(notification);
     if (turnId === undefined) return;
-    const entry = this.#turns.get(turnId);
+    const entry = this.#turns.get(turnId) ?? this.#reviewOf(notification);
     if (entry !== undefined) {
       entry.handle.deliver(notification);
       entry.also?.deliver(notification);
@@ -117,6 +124,19 @@ export class TurnRouter {
     this.#turns.clear();
     this.#pending.clear();
     this.#threadHandlers.clear();
+  }
+
+  /**
+   * A review's `turn/started` carries a second id and names the review's (the `review/start`
+   * answer's, which its items and `turn/completed` use) as `rootTurnId`: it goes to that handle.
+   */
+  #reviewOf(notification: Notification): RouteEntry | undefined {
+    if (notification.method !== 'turn/started') return undefined;
+    const root = notification.params.turn.rootTurnId;
+    const entry = typeof root === 'string' ? this.#turns.get(root) : undefined;
+    // Only once, and on its own thread: a sub-agent's turns name their parent's turn as root too.
+    if (entry === undefined || entry.handle.threadId !== notification.params.threadId || entry.handle.state.turn !== undefined) return undefined;
+    return entry;
   }
 
   /** A finished turn is no longer routed to; nothing here keeps it alive. */

@@ -25,6 +25,8 @@ const EXAMPLES = [
   'fleet',
   'local-tools',
   'tracing',
+  'goals',
+  'review',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -224,6 +226,38 @@ describe('fleet example', { timeout: 120_000 }, () => {
     }
     expect(stdout.match(/^server-\d: 2 model request\(s\), prompts match: true$/gm)).toHaveLength(3);
     expect(stdout).toMatch(/6 threads on 3 servers in \d+ ms: every reply checked, all correct/);
+  });
+});
+
+describe.concurrent('examples: goals and review', { timeout: 60_000 }, () => {
+  it('goals completes a goal over two turns, interrupts one, and stops one over budget', async () => {
+    const stdout = await runExample('goals');
+    expectInOrder(stdout, [
+      'goal is active (0 tokens used)',
+      'turn started: ',
+      'turn completed',
+      'turn started: ',
+      'goal is complete',
+      'turn completed',
+      '1. goal complete after 2 turns, 1500 tokens: Done: both files have a header comment.',
+      'streamed "Counting t" -> interrupting',
+      '2. goal paused, its turn interrupted',
+      '3. goal budgetLimited (500 of 300 tokens): Spent the budget on a first draft.',
+      "the first thread's goal now: paused; the second's: budgetLimited",
+    ]);
+  });
+
+  it('review prints a rendered review, interrupts one, and makes a turn wait for one', async () => {
+    const stdout = await runExample('review');
+    expectInOrder(stdout, [
+      '1. review completed:',
+      'The change breaks add().',
+      '- [P1] add() subtracts — ',
+      'math.js:1-1',
+      '2. interrupted review: interrupted, review: "Reviewer failed to output a response."',
+      '3. review completed: The commit looks right.',
+      'the waiting turn: You are welcome. (finished: review, then turn)',
+    ]);
   });
 });
 

@@ -58,6 +58,18 @@ describe('reduceTurn', () => {
   });
 });
 
+describe('reduceTurn and a review’s two ids', () => {
+  it('takes a turn/started that names the turn as its root (a review) once, on its own thread', () => {
+    const started = (id: string, threadId = 't') => ({ method: 'turn/started', params: { threadId, turn: { id, rootTurnId: 'R', status: 'inProgress', items: [] } } }) as Notification;
+    const initial = initialTurnState('t', 'R');
+    expect(reduceTurn(initial, started('S', 'other-thread'))).toBe(initial);
+    const state = reduceTurn(initial, started('S'));
+    expect(state.turn?.id).toBe('S');
+    expect(reduceTurn(state, started('X'))).toBe(state);
+    expect(toTurnResult(state).id).toBe('R');
+  });
+});
+
 describe('turnIdOf and finalResponseOf', () => {
   it('reads turnId, else turn.id', () => {
     expect(turnIdOf({ params: { turnId: 'a' } })).toBe('a');

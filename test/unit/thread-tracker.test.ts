@@ -12,7 +12,14 @@ const n = {
   active: { method: 'thread/status/changed', params: { threadId: 't', status: { type: 'active', activeFlags: [] } } },
   idle: { method: 'thread/status/changed', params: { threadId: 't', status: { type: 'idle' } } },
   started: (id: string) => ({ method: 'turn/started', params: { threadId: 't', turn: turn(id) } }),
-  completed: (id: string) => ({ method: 'turn/completed', params: { threadId: 't', turn: turn(id, 'completed') } }),
+  completed: (id: string, status = 'completed') => ({ method: 'turn/completed', params: { threadId: 't', turn: turn(id, status) } }),
+  startedUnder: (id: string, root: string) => ({ method: 'turn/started', params: { threadId: 't', turn: { ...turn(id), rootTurnId: root } } }),
+  itemStarted: (turnId: string) => ({ method: 'item/started', params: { threadId: 't', turnId, item: { type: 'enteredReviewMode', id: 'i', review: 'x' } } }),
+  goal: (status: string, turnId: string | null = null) => ({
+    method: 'thread/goal/updated',
+    params: { threadId: 't', turnId, goal: { threadId: 't', objective: 'o', status, tokenBudget: null, tokensUsed: 0, timeUsedSeconds: 0, createdAt: 0, updatedAt: 0 } },
+  }),
+  goalCleared: { method: 'thread/goal/cleared', params: { threadId: 't' } },
 } as const;
 
 function tracker(status: 'idle' | 'active' = 'idle'): { tracker: ThreadTracker; adopted: TurnHandle[]; reads: number[] } {
@@ -108,5 +115,59 @@ describe('ThreadTracker', () => {
     t.close(error);
     await expect(waiting).rejects.toBe(error);
     expect((await elsewhere.next()).done).toBe(true);
+  });
+
+  it('an active goal continues after each turn: busy between turns until the next starts or the goal stops', () => {
+    const { tracker: t, adopted } = tracker();
+    feed(t, n.goal('active'));
+    // Set on an idle thread, an active goal starts a turn by itself.
+    expect(t.busy).toBe(true);
+    feed(t, n.active, n.started('g1'), n.idle, n.completed('g1'));
+    expect(t.busy).toBe(true);
+    feed(t, n.active, n.started('g2'), n.goal('complete', 'g2'), n.idle, n.completed('g2'));
+    expect(t.busy).toBe(false);
+    expect(t.goal?.status).toBe('complete');
+    expect(adopted.map((h) => h.id)).toEqual(['g1', 'g2']);
+    // Interrupted, an active goal does not continue; paused or cleared, nothing follows.
+    feed(t, n.goal('active', 'g2'), n.started('g3'), n.completed('g3', 'interrupted'));
+    expect(t.busy).toBe(false);
+    feed(t, n.started('g4'), n.completed('g4'));
+    expect(t.busy).toBe(true);
+    feed(t, n.goalCleared);
+    expect(t.busy).toBe(false);
+    expect(t.goal).toBeNull();
+  });
+
+  it('expectServerTurn() (a resume) keeps the thread busy until the goal snapshot says no turn is coming', () => {
+    const { tracker: t } = tracker();
+    t.expectServerTurn();
+    expect(t.busy).toBe(true);
+    feed(t, n.goal('paused'));
+    expect(t.busy).toBe(false);
+    const withdraw = t.expectServerTurn();
+    withdraw();
+    expect(t.busy).toBe(false);
+  });
+
+  it('adopts a review started elsewhere under the id its items and turn/completed carry', async () => {
+    const { tracker: t, adopted } = tracker();
+    feed(t, n.itemStarted('R'), n.active, n.startedUnder('S', 'R'));
+    expect(t.runningTurnId).toBe('S');
+    expect(adopted.map((h) => h.id)).toEqual(['R']);
+    expect(adopted[0]!.state.turn?.id).toBe('S');
+    // A turn chained to an earlier one keeps its own id.
+    feed(t, n.completed('R'), n.startedUnder('X', 'R'));
+    expect(adopted.map((h) => h.id)).toEqual(['R', 'X']);
+  });
+
+  it('a review of its own whose turn/started comes before the review/start answer is not adopted, and is handed back', () => {
+    const { tracker: t, adopted } = tracker();
+    t.beginOwnStart();
+    feed(t, n.itemStarted('R'), n.active, n.startedUnder('S', 'R'));
+    const started = t.ownStartAnswered('R');
+    expect(started?.method).toBe('turn/started');
+    expect(adopted).toEqual([]);
+    expect(t.runningTurnId).toBe('S');
+    expect(t.busy).toBe(true);
   });
 });
