@@ -274,8 +274,11 @@ export class Codex implements AsyncDisposable {
     return this.rawRequest(method, params ?? {}, options) as Promise<ResultOf<M>>;
   }
 
-  /** Sends a request the bundled types do not know (a newer server's method). */
-  rawRequest(method: string, params: unknown, options: RequestOptions = {}): Promise<unknown> {
+  /**
+   * Sends a request the bundled types do not know (a newer server's method). Omitted params are
+   * sent as `{}`, as `request()` does.
+   */
+  rawRequest(method: string, params: unknown = {}, options: RequestOptions = {}): Promise<unknown> {
     if (typeof method !== 'string' || method.length === 0) {
       return Promise.reject(new InvalidArgumentError('method', 'must be a non-empty string'));
     }
