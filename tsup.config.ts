@@ -1,7 +1,7 @@
 import { defineConfig, type Options } from 'tsup';
 
 const shared: Options = {
-  entry: { index: 'src/index.ts', testing: 'src/testing.ts' },
+  entry: { index: 'src/index.ts', testing: 'src/testing.ts', protocol: 'src/protocol.ts' },
   // `@internal` members (TurnHandle.deliver/fail/abort, constructors, TurnRouter) stay out of
   // the published types; the tests import the sources and still see them.
   dts: { compilerOptions: { stripInternal: true } },

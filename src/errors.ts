@@ -181,7 +181,7 @@ export interface TransportClosedDetails {
   /** The last lines the app-server wrote to stderr, with known secrets redacted. */
   readonly stderrTail: string;
   /** True when the process could not be started at all (spawn failed). */
-  readonly neverStarted?: boolean;
+  readonly neverStarted?: boolean | undefined;
   /** For a server reached by `Codex.connect()`: its URL (its exit status is unknown to the client). */
   readonly url?: string | undefined;
 }

@@ -84,6 +84,8 @@ export {
   parseCodexVersion,
 } from './session/codex-version.js';
 export type { CodexVersion } from './session/codex-version.js';
+// Top-level protocol types stay for compatibility; prefer `codex-app-server-sdk/protocol` or the
+// `protocol` namespace, which keep the protocol's `Thread` record apart from the `Thread` class.
 export type * from './generated/protocol.js';
 /** Every protocol type, also under one name: `protocol.Thread` is the server's thread record. */
 export type * as protocol from './generated/protocol.js';

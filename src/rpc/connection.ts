@@ -13,7 +13,7 @@ export interface RpcConnectionOptions {
   /** Requests outstanding at once; the rest wait in a local queue. */
   readonly maxInFlightRequests: number;
   /** Applied to the server's error messages before they become errors (takes secrets out). */
-  readonly redact?: (text: string) => string;
+  readonly redact?: ((text: string) => string) | undefined;
   readonly onNotification: (notification: IncomingNotification) => void;
   readonly onProtocolError: (error: ProtocolError) => void;
   /** Answers a request from the server. Throw a `ServerRequestError` to answer with an error. */
@@ -21,7 +21,7 @@ export interface RpcConnectionOptions {
   /** Runs once, after every message read before the end has been delivered. */
   readonly onClose: (error: TransportClosedError) => void;
   /** The server's version once known, for errors that name it (`UnsupportedFeatureError`). */
-  readonly serverVersion?: () => string | undefined;
+  readonly serverVersion?: (() => string | undefined) | undefined;
 }
 
 export interface CallOptions {

@@ -3,15 +3,15 @@ import { AbortError, InvalidArgumentError, ServerBusyError } from '../errors.js'
 
 export interface RetryOnOverloadOptions {
   /** Attempts in all, the first one included. Default 3. */
-  readonly attempts?: number;
+  readonly attempts?: number | undefined;
   /** Delay before the first retry, in ms; it doubles each time. Default 250. */
-  readonly minDelayMs?: number;
+  readonly minDelayMs?: number | undefined;
   /** Upper bound of any delay, in ms. Default 2000. */
-  readonly maxDelayMs?: number;
+  readonly maxDelayMs?: number | undefined;
   /** Stops waiting and retrying; the call then rejects with `AbortError`. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Called before each retry with the overload error that caused it. */
-  readonly onRetry?: (error: ServerBusyError, attempt: number) => void;
+  readonly onRetry?: ((error: ServerBusyError, attempt: number) => void) | undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ export interface TraceContext {
   /** `00-<32 hex trace id>-<16 hex parent span id>-<2 hex flags>`. */
   readonly traceparent: string;
   /** Vendor-specific trace state (`vendor=value,...`). */
-  readonly tracestate?: string;
+  readonly tracestate?: string | undefined;
 }
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;

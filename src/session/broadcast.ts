@@ -26,7 +26,7 @@ const RELEASED: Slot<never> = Object.freeze({ value: undefined, next: undefined,
 
 export interface BroadcastOptions {
   /** The error for a reader that would miss `count` released events; without it, such a reader starts where it can. */
-  readonly missed?: (count: number) => Error;
+  readonly missed?: ((count: number) => Error) | undefined;
 }
 
 export class Broadcast<T> {

@@ -41,87 +41,87 @@ import { toDynamicTools, type ToolSpec } from './tools.js';
 /** How `Codex.start()` spawns the app-server. */
 export interface CodexSpawnOptions {
   /** Path of a `codex` executable. Default: the native binary of the pinned `@openai/codex`. */
-  readonly codexPath?: string;
+  readonly codexPath?: string | undefined;
   /** The whole argv to spawn instead (executable first), for tests and wrappers. `config` flags are appended. */
-  readonly launchArgs?: readonly string[];
+  readonly launchArgs?: readonly string[] | undefined;
   /** Config overrides, each passed as `--config key=<TOML value>`; nested objects become dotted keys. */
-  readonly config?: ConfigObject;
+  readonly config?: ConfigObject | undefined;
   /** Sets `CODEX_HOME` for the server: where config, auth and thread rollouts live. */
-  readonly codexHome?: string;
+  readonly codexHome?: string | undefined;
   /** Working directory of the server process. */
-  readonly cwd?: string;
+  readonly cwd?: string | undefined;
   /** Environment variables merged over `process.env`; `undefined` removes one. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
   /**
    * What the commands the model runs see of that environment. Default `'core'`: `PATH`, `HOME`,
    * `USER`, `SHELL`, `TMPDIR` and the like, no secrets. `{ include: ['NAME', 'PREFIX_*'] }` adds
    * variables by name or glob; `'all'` passes everything. The server itself always gets it all.
    */
-  readonly commandEnvironment?: CommandEnvironment;
+  readonly commandEnvironment?: CommandEnvironment | undefined;
 }
 
 /** Options of the session itself, the same for `Codex.start()` and `Codex.connect()`. */
 export interface CodexSessionOptions {
   /** Identifies this client to the server (and, as `originator`, to the model provider). */
-  readonly clientInfo?: ClientInfo;
+  readonly clientInfo?: ClientInfo | undefined;
   /** Opt in to experimental methods and fields. Default true; fixed at initialize. */
-  readonly experimentalApi?: boolean;
+  readonly experimentalApi?: boolean | undefined;
   /** Notification methods the server should not send at all (any string is accepted, for newer servers' methods). */
-  readonly optOutNotificationMethods?: readonly (ServerNotificationMethod | (string & {}))[];
+  readonly optOutNotificationMethods?: readonly (ServerNotificationMethod | (string & {}))[] | undefined;
   /** Deadline of a request that sets none, in ms. Default 120000. */
-  readonly requestTimeoutMs?: number;
+  readonly requestTimeoutMs?: number | undefined;
   /** Requests outstanding at once; more wait locally. Default 64, half the server's inbound queue. */
-  readonly maxInFlightRequests?: number;
+  readonly maxInFlightRequests?: number | undefined;
   /** Longest line accepted from the server, in characters; longer ones are skipped and reported. Default 64 MiB. */
-  readonly maxMessageBytes?: number;
+  readonly maxMessageBytes?: number | undefined;
   /** Aborts startup (or connecting); if it fires later, the client closes. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Receives warnings raised during startup and after (default: `process.emitWarning`). */
-  readonly onWarning?: (warning: CodexWarning) => void;
+  readonly onWarning?: ((warning: CodexWarning) => void) | undefined;
   /**
    * Handlers for requests the server sends (approvals, user input, tool calls), by method.
    * Methods without a handler get the safe default: approvals declined, others refused.
    */
-  readonly onServerRequest?: ServerRequestHandlers;
+  readonly onServerRequest?: ServerRequestHandlers | undefined;
   /**
    * Answers server requests whose method the SDK's types do not know (a newer codex's), instead
    * of refusing them with -32601. Its answer is sent unchecked.
    */
-  readonly onUnknownServerRequest?: UnknownServerRequestHandler;
+  readonly onUnknownServerRequest?: UnknownServerRequestHandler | undefined;
   /** How long a server-request handler may take before the safe answer is sent. Default 300000. */
-  readonly serverRequestTimeoutMs?: number;
+  readonly serverRequestTimeoutMs?: number | undefined;
   /** Default `timeoutMs` of every turn: the deadline of the whole turn, in ms. Default: none. */
-  readonly turnTimeoutMs?: number;
+  readonly turnTimeoutMs?: number | undefined;
   /**
    * Default `stallTimeoutMs` of every turn: a turn that makes no progress but retry errors (the
    * model provider unreachable) for this long ends with `TurnTimeoutError`. Default 300000;
    * `Infinity` turns it off.
    */
-  readonly stallTimeoutMs?: number;
+  readonly stallTimeoutMs?: number | undefined;
   /**
    * After the SDK interrupts a turn (abort, deadline, stall), how long it waits for the server to
    * confirm the stop before it settles anyway. The thread then counts as busy until the server
    * says it is idle. Default 10000.
    */
-  readonly interruptGraceMs?: number;
+  readonly interruptGraceMs?: number | undefined;
   /**
    * Check every result against its method's schema; a mismatch rejects with `InvalidResponseError`.
    * Default true. (Server requests' params and handlers' answers are always checked.)
    */
-  readonly validateResults?: boolean;
+  readonly validateResults?: boolean | undefined;
   /**
    * Check every notification's params against its method's schema; a mismatch is reported as a
    * `ProtocolError` (kind `invalidMessage`) and the notification dropped. Default false: it costs
    * time on the hot path (see BENCHMARKS.md).
    */
-  readonly validateNotifications?: boolean;
+  readonly validateNotifications?: boolean | undefined;
   /** Deadline of one local tool call (`tool()`), in ms, unless the tool sets its own. Default 300000. */
-  readonly toolTimeoutMs?: number;
+  readonly toolTimeoutMs?: number | undefined;
   /**
    * Called for every request; the W3C trace context it returns is sent with it (a per-call
    * `trace` wins). See `openTelemetryTrace()`.
    */
-  readonly trace?: () => TraceContext | undefined;
+  readonly trace?: (() => TraceContext | undefined) | undefined;
 }
 
 export interface CodexOptions extends CodexSpawnOptions, CodexSessionOptions {}
@@ -152,16 +152,16 @@ export interface CodexEvents extends Record<string, unknown> {
 
 export interface RequestOptions {
   /** Rejects the call with `AbortError`. The server is not told (it has no cancellation). */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Overrides `requestTimeoutMs` for this call. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** W3C trace context sent with this request (over the client's `trace` provider; `null`: none). */
-  readonly trace?: TraceContext | null;
+  readonly trace?: TraceContext | null | undefined;
 }
 
 export interface NotificationsOptions {
   /** Ends the iteration with `AbortError`. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 type ParamsOf<M extends ClientRequestMethod> = ClientRequestMap[M]['params'];
@@ -274,8 +274,11 @@ export class Codex implements AsyncDisposable {
     return this.rawRequest(method, params ?? {}, options) as Promise<ResultOf<M>>;
   }
 
-  /** Sends a request the bundled types do not know (a newer server's method). */
-  rawRequest(method: string, params: unknown, options: RequestOptions = {}): Promise<unknown> {
+  /**
+   * Sends a request the bundled types do not know (a newer server's method). Omitted params are
+   * sent as `{}`, as `request()` does.
+   */
+  rawRequest(method: string, params: unknown = {}, options: RequestOptions = {}): Promise<unknown> {
     if (typeof method !== 'string' || method.length === 0) {
       return Promise.reject(new InvalidArgumentError('method', 'must be a non-empty string'));
     }
@@ -375,7 +378,7 @@ export class Codex implements AsyncDisposable {
   }
 
   /** Every model the server offers (all pages); hidden ones too with `includeHidden`. */
-  async models(options: { readonly includeHidden?: boolean } = {}): Promise<Model[]> {
+  async models(options: { readonly includeHidden?: boolean | undefined } = {}): Promise<Model[]> {
     checkObject(options, 'options');
     checkBoolean(options.includeHidden, 'includeHidden');
     const models: Model[] = [];

@@ -17,30 +17,30 @@ export interface CodexConnectOptions extends CodexSessionOptions {
    */
   readonly url: string | URL;
   /** A capability token (server: `--ws-auth capability-token`), sent as `Authorization: Bearer`. */
-  readonly token?: string;
+  readonly token?: string | undefined;
   /** A file holding the capability token, e.g. the server's own `--ws-token-file`. */
-  readonly tokenFile?: string;
+  readonly tokenFile?: string | undefined;
   /** Mints a short-lived HS256 JWT per connection (server: `--ws-auth signed-bearer-token`). */
-  readonly signedToken?: SignedTokenOptions;
+  readonly signedToken?: SignedTokenOptions | undefined;
   /** More headers for the upgrade request. `Origin` is refused: the server rejects it. */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /** TLS settings for `wss://` (a private `ca`, a client certificate, ...). */
-  readonly tls?: WebSocketTlsOptions;
+  readonly tls?: WebSocketTlsOptions | undefined;
   /**
    * Allows sending a token over plain `ws://` to a host that is not loopback, where anyone on
    * the path can read it. Prefer `wss://` or an SSH tunnel. Default false.
    */
-  readonly allowInsecureToken?: boolean;
+  readonly allowInsecureToken?: boolean | undefined;
   /** CODEX_HOME whose control socket a bare `unix://` means. Default: `CODEX_HOME`, else `~/.codex`. */
-  readonly codexHome?: string;
+  readonly codexHome?: string | undefined;
   /** How long the TCP connect and WebSocket upgrade may take, in ms. Default 10000. */
-  readonly connectTimeoutMs?: number;
+  readonly connectTimeoutMs?: number | undefined;
   /**
    * After an unexpected drop, dial again (with backoff), re-initialize, resume the threads this
    * client loaded and let running turns go on (see README, "Surviving a dropped connection").
    * Default false: a drop closes the client.
    */
-  readonly reconnect?: boolean | ReconnectOptions;
+  readonly reconnect?: boolean | ReconnectOptions | undefined;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;

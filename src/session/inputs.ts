@@ -61,7 +61,7 @@ export function mention(name: string, path: string): UserInput {
 export function externalMessage(options: {
   readonly toolName: string;
   readonly content: FunctionCallOutputBody;
-  readonly namespace?: string;
+  readonly namespace?: string | undefined;
 }): ExternalMessage {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', `must be an object, got ${describe(options)}`);
   checkString(options.toolName, 'toolName');
@@ -75,7 +75,7 @@ export function externalMessage(options: {
 const INPUT_TYPES = new Set(['text', 'image', 'localImage', 'audio', 'localAudio', 'skill', 'mention']);
 
 /** The `turn/start` (or `turn/steer`) fields for an input, after checking its shape. */
-export function toWireInput(input: TurnInput): { input: UserInput[]; toolOutput?: TurnToolOutput } {
+export function toWireInput(input: TurnInput): { input: UserInput[]; toolOutput?: TurnToolOutput | undefined } {
   if (typeof input === 'string') {
     if (input.length === 0) throw new InvalidArgumentError('input', 'is an empty string: a turn needs something to say');
     return { input: [text(input)] };
@@ -142,7 +142,7 @@ function checkLocalImage(file: unknown, where: string): void {
     accessSync(file, constants.R_OK);
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw error;
-    throw new InvalidArgumentError(`${where} path`, `cannot be read (${(error as { code?: string }).code ?? String(error)})`);
+    throw new InvalidArgumentError(`${where} path`, `cannot be read (${(error as { code?: string | undefined }).code ?? String(error)})`);
   }
   if (size > MAX_LOCAL_IMAGE_BYTES) {
     throw new InvalidArgumentError(`${where} path`, `is ${size} bytes, over the ${MAX_LOCAL_IMAGE_BYTES}-byte limit for an image`);

@@ -19,7 +19,7 @@ export class LoginFailedError extends CodexError {
 export interface LoginHandle {
   readonly loginId: string;
   /** Resolves when the login succeeds; rejects with `LoginFailedError` when it fails or is cancelled. */
-  wait(options?: { readonly signal?: AbortSignal }): Promise<AccountLoginCompletedNotification>;
+  wait(options?: { readonly signal?: AbortSignal | undefined }): Promise<AccountLoginCompletedNotification>;
   /** Cancels the flow; `wait()` then rejects. */
   cancel(): Promise<CancelLoginAccountResponse>;
 }

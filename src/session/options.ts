@@ -24,18 +24,18 @@ export type ApprovalMode = 'autoReview' | 'ask' | 'denyAll';
 
 interface SessionOptions {
   /** Approval preset; explicit `approvalPolicy` / `approvalsReviewer` fields win over it. */
-  readonly approvalMode?: ApprovalMode;
+  readonly approvalMode?: ApprovalMode | undefined;
   /** Handlers for server requests about this thread or turn, over the client's own. */
-  readonly onServerRequest?: ServerRequestHandlers;
+  readonly onServerRequest?: ServerRequestHandlers | undefined;
   /** Aborts the call (and, for a turn, interrupts it). */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** W3C trace context sent with the request (over the client's `trace` provider; `null`: none). */
-  readonly trace?: TraceContext | null;
+  readonly trace?: TraceContext | null | undefined;
 }
 
 interface RequestDeadline {
   /** Deadline of the request, in ms. Default: the client's `requestTimeoutMs`. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 interface ToolOptions {
@@ -45,7 +45,7 @@ interface ToolOptions {
    * the same tools to `threadResume()` (or `threadFork()`) to answer their calls again.
    * Needs `experimentalApi` (the default).
    */
-  readonly tools?: readonly ToolSpec[];
+  readonly tools?: readonly ToolSpec[] | undefined;
 }
 
 export type ThreadStartOptions = ThreadStartParams & SessionOptions & RequestDeadline & ToolOptions;
@@ -55,7 +55,7 @@ export type ThreadForkOptions = Omit<ThreadForkParams, 'threadId'> & SessionOpti
 export type TurnOptions = Omit<TurnStartParams, 'threadId' | 'input' | 'toolOutput'> &
   SessionOptions & {
     /** Sandbox by its `SandboxMode` name, sent as the turn's `sandboxPolicy` (which wins if also given). */
-    readonly sandbox?: SandboxMode;
+    readonly sandbox?: SandboxMode | undefined;
     /**
      * Deadline of the WHOLE turn in ms, from the `turn()` / `run()` call (waiting for earlier turns
      * included) to `turn/completed`. Past it the turn is interrupted and ends with
@@ -63,21 +63,21 @@ export type TurnOptions = Omit<TurnStartParams, 'threadId' | 'input' | 'toolOutp
      * client's `turnTimeoutMs` (none). The `turn/start` request itself has the client's
      * `requestTimeoutMs`.
      */
-    readonly timeoutMs?: number;
+    readonly timeoutMs?: number | undefined;
     /**
      * Ends the turn with `TurnTimeoutError` (reason `stalled`) when it makes no progress but retry
      * errors (`error` with `willRetry: true`, e.g. the model provider is unreachable) for this
      * many ms. Time a server-request handler spends does not count. Default: the client's
      * `stallTimeoutMs` (300000); `Infinity` turns it off.
      */
-    readonly stallTimeoutMs?: number;
+    readonly stallTimeoutMs?: number | undefined;
   };
 
 const SESSION_KEYS = ['approvalMode', 'onServerRequest', 'signal', 'timeoutMs', 'stallTimeoutMs', 'sandbox', 'tools', 'trace'] as const;
 
 // Maps, not object literals: a lookup by an inherited name (`'constructor'`, `'__proto__'`,
 // `'toString'`) must find nothing, not a prototype member that slips past the check.
-const PRESETS: ReadonlyMap<string, { approvalPolicy: AskForApproval; approvalsReviewer?: ApprovalsReviewer }> = new Map([
+const PRESETS: ReadonlyMap<string, { approvalPolicy: AskForApproval; approvalsReviewer?: ApprovalsReviewer | undefined }> = new Map([
   ['autoReview', { approvalPolicy: 'on-request', approvalsReviewer: 'auto_review' }],
   ['ask', { approvalPolicy: 'on-request', approvalsReviewer: 'user' }],
   ['denyAll', { approvalPolicy: 'never' }],
@@ -94,7 +94,7 @@ const SANDBOX_POLICIES: ReadonlyMap<string, SandboxPolicy> = new Map<SandboxMode
  * explicit wire fields, and `sandbox` turned into a `sandboxPolicy` when `sandboxKey` says so.
  */
 export function toWireParams<T extends object>(
-  options: T & { approvalMode?: ApprovalMode; sandbox?: SandboxMode | null },
+  options: T & { approvalMode?: ApprovalMode | undefined; sandbox?: SandboxMode | null | undefined },
   defaultMode: ApprovalMode | undefined,
   sandboxKey: 'sandbox' | 'sandboxPolicy',
 ): Record<string, unknown> {

@@ -16,11 +16,11 @@ import { describe } from './validate.js';
 /** `reconnect` option of `Codex.connect()`. */
 export interface ReconnectOptions {
   /** Attempts after a drop before the client closes for good. Default 10. */
-  readonly retries?: number;
+  readonly retries?: number | undefined;
   /** Delay before the first attempt, in ms; it doubles (with jitter) each time. Default 250. */
-  readonly minDelayMs?: number;
+  readonly minDelayMs?: number | undefined;
   /** Upper bound of a delay, in ms. Default 5000. */
-  readonly maxDelayMs?: number;
+  readonly maxDelayMs?: number | undefined;
 }
 
 /** Payload of the `reconnect` event. */

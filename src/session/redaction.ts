@@ -66,7 +66,7 @@ function jsonOf(value: unknown): string | undefined {
  */
 export function redactTurnError(notification: Notification, secrets: readonly string[]): void {
   if (secrets.length === 0) return;
-  const params = notification.params as { error?: unknown; turn?: { error?: unknown } } | null;
+  const params = notification.params as { error?: unknown; turn?: { error?: unknown } | undefined } | null;
   if (notification.method === 'account/login/completed') {
     const login = params as { error?: unknown } | null;
     if (typeof login?.error === 'string') login.error = redactPieces(login.error, secrets);

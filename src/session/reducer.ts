@@ -28,7 +28,7 @@ export interface TurnResult<Parsed = unknown> extends Omit<Turn, 'items' | 'item
   readonly finalResponse: string | null;
   readonly usage: ThreadTokenUsage | null;
   /** With `outputSchema`: `finalResponse` parsed as JSON. */
-  readonly parsed?: Parsed;
+  readonly parsed?: Parsed | undefined;
 }
 
 export function initialTurnState(threadId: string, turnId: string): TurnState {
@@ -37,7 +37,7 @@ export function initialTurnState(threadId: string, turnId: string): TurnState {
 
 /** The turn a notification belongs to: `params.turnId`, else `params.turn.id`. */
 export function turnIdOf(notification: { readonly params?: unknown }): string | undefined {
-  const params = notification.params as { turnId?: unknown; turn?: { id?: unknown } } | null | undefined;
+  const params = notification.params as { turnId?: unknown; turn?: { id?: unknown } | undefined } | null | undefined;
   if (params === null || typeof params !== 'object') return undefined;
   if (typeof params.turnId === 'string') return params.turnId;
   const id = params.turn?.id;

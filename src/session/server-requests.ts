@@ -77,13 +77,13 @@ export interface DispatcherOptions {
   /** Per-thread overrides, looked up by the thread id in the params. */
   readonly handlersForThread: (threadId: string) => ServerRequestHandlers | undefined;
   /** Tells the turn a handler of its runs (its stall clock pauses); returns the release. */
-  readonly holdTurn?: (turnId: string) => (() => void) | undefined;
+  readonly holdTurn?: ((turnId: string) => (() => void) | undefined) | undefined;
   readonly timeoutMs: number;
   readonly onError: (error: ProtocolError) => void;
   /** For methods the SDK does not know; without it they are refused with -32601. */
   readonly onUnknown?: UnknownServerRequestHandler | undefined;
   /** Answers a request before any handler (local tools' `item/tool/call`); undefined passes it on. */
-  readonly answerFirst?: (method: string, params: unknown) => Promise<unknown> | undefined;
+  readonly answerFirst?: ((method: string, params: unknown) => Promise<unknown> | undefined) | undefined;
 }
 
 /** A handler still running. */
@@ -197,7 +197,7 @@ export class ServerRequestDispatcher {
         this.#running.get(requestId)?.controller.abort(new Error('the server withdrew the request (serverRequest/resolved)'));
       }
     } else if (notification.method === 'turn/completed') {
-      const turn = (notification.params as { turn?: { id?: unknown } } | undefined)?.turn;
+      const turn = (notification.params as { turn?: { id?: unknown } | undefined } | undefined)?.turn;
       if (typeof turn?.id === 'string') this.endTurn(turn.id);
     }
   }

@@ -65,7 +65,7 @@ function goalOptionsOf(options: RunGoalOptions): GoalOptions {
 /** Options of `thread.compact()`. */
 export interface CompactOptions {
   /** Aborts the wait; once the compaction has started, interrupts it. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -219,7 +219,7 @@ export class Thread {
   }
 
   /** Reads the thread from the server; with `includeTurns`, its turns and their items too. */
-  async read(options: { readonly includeTurns?: boolean } = {}): Promise<ThreadReadResponse> {
+  async read(options: { readonly includeTurns?: boolean | undefined } = {}): Promise<ThreadReadResponse> {
     checkObject(options, 'options');
     checkBoolean(options.includeTurns, 'includeTurns');
     return this.#session.request('thread/read', { threadId: this.id, includeTurns: options.includeTurns ?? false });

@@ -66,16 +66,16 @@ interface ToolDefinitionBase {
   /** Tells the model what the tool does and when to call it. */
   readonly description: string;
   /** Only in a namespace: left out of the model's tool list until it searches for it (models with tool search). */
-  readonly deferLoading?: boolean;
+  readonly deferLoading?: boolean | undefined;
   /** This tool's deadline per call, in ms; over the client's `toolTimeoutMs`. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 /** A tool whose arguments are described by a Standard Schema validator. */
 export interface StandardToolDefinition<S extends StandardSchema> extends ToolDefinitionBase {
   readonly inputSchema: S;
   /** The JSON Schema to send, when the library cannot produce one itself. */
-  readonly jsonSchema?: JsonSchema;
+  readonly jsonSchema?: JsonSchema | undefined;
   readonly execute: Execute<InferSchemaOutput<S>>;
 }
 
@@ -415,7 +415,7 @@ function checkUnique(names: readonly string[], where: string): void {
 }
 
 function isStandardSchema(value: unknown): value is StandardSchema {
-  const standard = (value as { '~standard'?: { validate?: unknown } } | null)?.['~standard'];
+  const standard = (value as { '~standard'?: { validate?: unknown } | undefined } | null)?.['~standard'];
   return typeof standard === 'object' && standard !== null && typeof standard.validate === 'function';
 }
 

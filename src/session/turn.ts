@@ -140,7 +140,7 @@ export class TurnHandle implements AsyncIterable<Notification> {
    * agent message starts after another (commentary, then the answer), `separator` (default a
    * blank line) comes before its first delta, so messages do not run together.
    */
-  text(options: { readonly separator?: string } = {}): AsyncIterable<string> {
+  text(options: { readonly separator?: string | undefined } = {}): AsyncIterable<string> {
     checkObject(options, 'options');
     const separator = options.separator ?? '\n\n';
     checkString(separator, 'separator', true);

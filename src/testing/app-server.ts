@@ -18,20 +18,20 @@ export interface StartAppServerOptions {
   /** The server's `CODEX_HOME` (e.g. from `ScriptedModel.createCodexHome()`). */
   readonly codexHome: string;
   /** `ws`: `--listen ws://127.0.0.1:<free port>`; `unix`: `--listen unix://<temp dir>/codex.sock`. Default `ws`. */
-  readonly listen?: 'ws' | 'unix';
+  readonly listen?: 'ws' | 'unix' | undefined;
   /**
    * WebSocket auth: `capability-token` (a random token in a 0600 file), `signed-bearer-token`
    * (a random shared secret in a 0600 file, with `issuer` and `audience`), or `none`. Default
    * `capability-token` for `ws`, `none` for `unix` (the server checks no token there).
    */
-  readonly auth?: 'capability-token' | 'signed-bearer-token' | 'none';
+  readonly auth?: 'capability-token' | 'signed-bearer-token' | 'none' | undefined;
   /** `--ws-issuer` / `--ws-audience` for `signed-bearer-token`. */
-  readonly issuer?: string;
-  readonly audience?: string;
+  readonly issuer?: string | undefined;
+  readonly audience?: string | undefined;
   /** How long to wait for the server to accept connections, in ms. Default 30000. */
-  readonly readyTimeoutMs?: number;
+  readonly readyTimeoutMs?: number | undefined;
   /** Path of a `codex` executable. Default: the pinned `@openai/codex` binary. */
-  readonly codexPath?: string;
+  readonly codexPath?: string | undefined;
 }
 
 /** A listening app-server child process. */

@@ -17,14 +17,14 @@ export type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access'
 /** Options of `ScriptedModel.codexConfig()`. */
 export interface ScriptedCodexConfigOptions {
   /** Default `never`: no approval requests unless a test asks for them. */
-  readonly approvalPolicy?: ApprovalPolicy;
+  readonly approvalPolicy?: ApprovalPolicy | undefined;
   /** Default `danger-full-access`: commands run unsandboxed, as in most tests. */
-  readonly sandboxMode?: SandboxMode;
+  readonly sandboxMode?: SandboxMode | undefined;
   /**
    * The provider's `stream_idle_timeout_ms`: how long codex waits for the next event before it
    * fails the stream. Codex's default (minutes) applies when absent.
    */
-  readonly streamIdleTimeoutMs?: number;
+  readonly streamIdleTimeoutMs?: number | undefined;
 }
 
 /** The provider table codex reads from `model_providers.<id>`. */
@@ -37,7 +37,7 @@ export type ScriptedProviderConfig = {
   readonly request_max_retries: number;
   /** 0: a broken stream fails the turn at once instead of being retried. */
   readonly stream_max_retries: number;
-  readonly stream_idle_timeout_ms?: number;
+  readonly stream_idle_timeout_ms?: number | undefined;
 };
 
 /**

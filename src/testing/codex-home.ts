@@ -9,9 +9,9 @@ import { formatTomlDocument, type TomlTable } from '../transport/toml.js';
 /** Options of {@link createTemporaryCodexHome}. */
 export interface TemporaryCodexHomeOptions {
   /** Directory to create the home in. Default `os.tmpdir()`. */
-  readonly parentDir?: string;
+  readonly parentDir?: string | undefined;
   /** Prefix of the directory name. Default `codex-home-`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
 }
 
 /** A temporary `CODEX_HOME`. Pass `path` as the `CODEX_HOME` environment variable of codex. */

@@ -26,48 +26,48 @@ export interface ScriptedOutputItem {
 /** Options of {@link output.message}. */
 export interface MessageOutputOptions {
   /** Item id; a fresh `msg_…` id by default. */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** The message's phase (absent by default, as from models that do not label their messages). */
-  readonly phase?: MessagePhase;
+  readonly phase?: MessagePhase | undefined;
   /**
    * Split the text into this many `response.output_text.delta` events of near-equal length
    * (never splitting a Unicode code point). Ignored when the text is given as chunks. Default 1.
    */
-  readonly deltas?: number;
+  readonly deltas?: number | undefined;
 }
 
 /** Options of {@link output.reasoning}. */
 export interface ReasoningOutputOptions {
   /** Item id; a fresh `rs_…` id by default. */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** Split each summary part into this many `response.reasoning_summary_text.delta` events. Default 1. */
-  readonly deltas?: number;
+  readonly deltas?: number | undefined;
 }
 
 /** Options of {@link output.functionCall}. */
 export interface FunctionCallOutputOptions {
   /** The call id codex answers with a `function_call_output`; a fresh `call_…` id by default. */
-  readonly callId?: string;
+  readonly callId?: string | undefined;
   /** Item id; a fresh `fc_…` id by default. */
-  readonly id?: string;
+  readonly id?: string | undefined;
 }
 
 /** Options of {@link output.shell} and {@link output.patch}. */
 export interface ShellOutputOptions extends FunctionCallOutputOptions {
   /** Working directory of the command (`workdir`); the turn's cwd by default. */
-  readonly workdir?: string;
+  readonly workdir?: string | undefined;
   /**
    * How long codex waits for the command before answering with partial output (`yield_time_ms`).
    * Default 10 000, long enough for the short commands of a test to finish.
    */
-  readonly yieldTimeMs?: number;
+  readonly yieldTimeMs?: number | undefined;
   /** Run the command in a login shell (`login`). Default `false`: faster and independent of rc files. */
-  readonly login?: boolean;
+  readonly login?: boolean | undefined;
   /**
    * More `exec_command` arguments, merged last: e.g.
    * `{ sandbox_permissions: 'require_escalated', justification: '…' }`.
    */
-  readonly extraArguments?: Readonly<Record<string, unknown>>;
+  readonly extraArguments?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Builders for output items; pass them to `reply.response(…)` to stream several in one response. */
@@ -220,7 +220,7 @@ export const output = {
    * Any other output item, sent whole in one `response.output_item.done` (and first in a
    * `response.output_item.added` when `announce` is true).
    */
-  raw(item: { readonly type: string; readonly id?: string; readonly [member: string]: unknown }, options: { readonly announce?: boolean } = {}): ScriptedOutputItem {
+  raw(item: { readonly type: string; readonly id?: string | undefined; readonly [member: string]: unknown }, options: { readonly announce?: boolean | undefined } = {}): ScriptedOutputItem {
     const id = item.id ?? freshId('item');
     const full = { ...item, id };
     return {

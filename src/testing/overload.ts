@@ -20,7 +20,7 @@ export type OverloadPlan = Readonly<Record<string, number>>;
 /** Options of {@link overloadLaunchArgs}. */
 export interface OverloadLaunchOptions {
   /** The codex executable to run behind the relay. Default: the bundled `@openai/codex` binary. */
-  readonly codexPath?: string;
+  readonly codexPath?: string | undefined;
 }
 
 /** The answer codex itself sends when its inbound queue is full (codex 0.169). */

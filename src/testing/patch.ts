@@ -18,7 +18,7 @@ export type PatchOperation =
       readonly path: string;
       readonly oldLines: readonly string[];
       readonly newLines: readonly string[];
-      readonly moveTo?: string;
+      readonly moveTo?: string | undefined;
     };
 
 /** Formats operations as a complete patch, from `*** Begin Patch` to `*** End Patch`. */

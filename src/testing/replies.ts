@@ -11,11 +11,11 @@ export interface ScriptedTokenUsage {
   readonly inputTokens: number;
   readonly outputTokens: number;
   /** Part of `inputTokens` served from the prompt cache. Default 0. */
-  readonly cachedInputTokens?: number;
+  readonly cachedInputTokens?: number | undefined;
   /** Part of `outputTokens` spent on reasoning. Default 0. */
-  readonly reasoningOutputTokens?: number;
+  readonly reasoningOutputTokens?: number | undefined;
   /** Default `inputTokens + outputTokens`. */
-  readonly totalTokens?: number;
+  readonly totalTokens?: number | undefined;
 }
 
 /**
@@ -33,17 +33,17 @@ export const DEFAULT_SCRIPTED_USAGE: Readonly<Required<ScriptedTokenUsage>> = Ob
 /** Options every reply accepts. */
 export interface ReplyOptions {
   /** Wait this long after the request arrived before sending anything (a slow model). Default 0. */
-  readonly delayMs?: number;
+  readonly delayMs?: number | undefined;
   /** Extra HTTP response headers. */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Options of the replies that stream a response. */
 export interface StreamReplyOptions extends ReplyOptions {
   /** The response id (`resp_…` by default). */
-  readonly responseId?: string;
+  readonly responseId?: string | undefined;
   /** Wait this long between two events (to observe streaming). Default 0: all events at once. */
-  readonly eventDelayMs?: number;
+  readonly eventDelayMs?: number | undefined;
 }
 
 /** Options of the replies that end with `response.completed`. */
@@ -52,7 +52,7 @@ export interface CompletedReplyOptions extends StreamReplyOptions {
    * Token usage to report in `response.completed`. Default {@link DEFAULT_SCRIPTED_USAGE};
    * `null` reports none (codex then sends no `thread/tokenUsage/updated`, and `usage` is `null`).
    */
-  readonly usage?: ScriptedTokenUsage | null;
+  readonly usage?: ScriptedTokenUsage | null | undefined;
 }
 
 /**
@@ -90,13 +90,13 @@ export type ScriptedReply = ScriptedStreamReply | ScriptedHttpReply;
 /** Options of {@link reply.httpError}. */
 export interface HttpErrorReplyOptions extends ReplyOptions {
   /** `error.message` of the default body. */
-  readonly message?: string;
+  readonly message?: string | undefined;
   /** `error.code` of the default body (`rate_limit_exceeded` for 429, else none). */
-  readonly code?: string;
+  readonly code?: string | undefined;
   /** `error.type` of the default body. */
-  readonly type?: string;
+  readonly type?: string | undefined;
   /** Sends a `retry-after` header with this many seconds. */
-  readonly retryAfterSeconds?: number;
+  readonly retryAfterSeconds?: number | undefined;
   /** The whole body, replacing the default `{ error: { message, type, code } }`. */
   readonly body?: unknown;
 }
@@ -104,41 +104,41 @@ export interface HttpErrorReplyOptions extends ReplyOptions {
 /** Options of {@link reply.failed}. */
 export interface FailedReplyOptions extends StreamReplyOptions {
   /** `response.error.code`. Default `server_error`. */
-  readonly code?: string;
+  readonly code?: string | undefined;
   /** `response.error.message`. */
-  readonly message?: string;
+  readonly message?: string | undefined;
   /** Output items streamed before the failure. */
-  readonly before?: readonly ScriptedOutputItem[];
+  readonly before?: readonly ScriptedOutputItem[] | undefined;
 }
 
 /** Options of {@link reply.hang}. */
 export interface HangReplyOptions extends CompletedReplyOptions {
   /** Output items streamed before the stream stalls (after `response.created`). */
-  readonly before?: readonly ScriptedOutputItem[];
+  readonly before?: readonly ScriptedOutputItem[] | undefined;
   /** Output items streamed once released, before `response.completed`. */
-  readonly after?: readonly ScriptedOutputItem[];
+  readonly after?: readonly ScriptedOutputItem[] | undefined;
   /**
    * What a release does: finish the response (`complete`, the default: `after` items and
    * `response.completed`) or destroy the connection (`drop`).
    */
-  readonly onRelease?: 'complete' | 'drop';
+  readonly onRelease?: 'complete' | 'drop' | undefined;
 }
 
 /** Options of {@link reply.drop}. */
 export interface DropReplyOptions extends StreamReplyOptions {
   /** Output items streamed before the connection is destroyed. */
-  readonly before?: readonly ScriptedOutputItem[];
+  readonly before?: readonly ScriptedOutputItem[] | undefined;
   /**
    * Send only the first `afterEvents` events (counting `response.created`) and then destroy the
    * connection, e.g. to cut a message in the middle of its deltas. Default: all of them.
    */
-  readonly afterEvents?: number;
+  readonly afterEvents?: number | undefined;
 }
 
 /** Options of {@link reply.events}. */
 export interface RawEventsReplyOptions extends StreamReplyOptions {
   /** End the stream cleanly (default) or destroy the connection after the events. */
-  readonly ending?: 'end' | 'drop';
+  readonly ending?: 'end' | 'drop' | undefined;
 }
 
 /** Builders for every kind of scripted reply. */

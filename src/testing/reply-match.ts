@@ -15,15 +15,15 @@ import type { RecordedRequest } from './recorded-request.js';
  */
 export interface ReplyMatch {
   /** The request belongs to this thread (see `RecordedRequest.threadId`). */
-  readonly threadId?: string;
+  readonly threadId?: string | undefined;
   /**
    * The turn's prompt, i.e. the request's last user message (`RecordedRequest.lastUserText`):
    * a string matches when the text contains it, a RegExp when it matches. Every request of a
    * turn carries the same prompt, the follow-ups after a tool call included.
    */
-  readonly prompt?: string | RegExp;
+  readonly prompt?: string | RegExp | undefined;
   /** Any other condition on the request. One that throws counts as not matching. */
-  readonly where?: (request: RecordedRequest) => boolean;
+  readonly where?: ((request: RecordedRequest) => boolean) | undefined;
 }
 
 /** A compiled {@link ReplyMatch}: the test, and a description for error messages. */

@@ -17,24 +17,24 @@ import type { TomlTable } from '../transport/toml.js';
 /** Options of {@link ScriptedModel.start}. */
 export interface ScriptedModelOptions {
   /** The model slug codex is configured with. Default `mock-model`. */
-  readonly model?: string;
+  readonly model?: string | undefined;
   /** The id of the provider in codex's `model_providers` table. Default `mock`. */
-  readonly providerId?: string;
+  readonly providerId?: string | undefined;
   /** Port to listen on. Default 0: an ephemeral port. */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /**
    * HTTP status of the answer to a model request when no reply is queued. Default 501, because
    * codex quotes the body of such an error in the turn's error message
    * (`ScriptedModel: no reply queued for request #N`); a 500 would show as codex's generic
    * "We're currently experiencing high demand…" instead.
    */
-  readonly noReplyStatus?: number;
+  readonly noReplyStatus?: number | undefined;
   /**
    * Largest request body accepted, in bytes; a longer one is answered 413 and not read further.
    * Default 32 MiB, far above what codex sends. The server listens on 127.0.0.1 without
    * authentication, so any local process can reach it: the cap keeps one from exhausting memory.
    */
-  readonly maxBodyBytes?: number;
+  readonly maxBodyBytes?: number | undefined;
 }
 
 /** Default {@link ScriptedModelOptions.maxBodyBytes}. */
@@ -43,13 +43,13 @@ export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** Options of {@link ScriptedModel.waitForRequests}. */
 export interface WaitForRequestsOptions {
   /** Reject after this long. Default 5 000 ms. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 /** Options of {@link ScriptedModel.createCodexHome}. */
 export interface CreateCodexHomeOptions extends ScriptedCodexConfigOptions, TemporaryCodexHomeOptions {
   /** More configuration, merged into the generated `config.toml` (tables merge, values replace). */
-  readonly extraConfig?: TomlTable;
+  readonly extraConfig?: TomlTable | undefined;
 }
 
 /** A misuse of the scripted model, or a wait that timed out. */

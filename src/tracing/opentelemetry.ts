@@ -5,7 +5,7 @@ import type { TraceContext } from '../rpc/trace.js';
 interface OpenTelemetryApi {
   readonly context: { active(): unknown };
   readonly trace: {
-    getSpanContext(context: never): { traceId: string; spanId: string; traceFlags: number; traceState?: { serialize(): string } } | undefined;
+    getSpanContext(context: never): { traceId: string; spanId: string; traceFlags: number; traceState?: { serialize(): string } | undefined } | undefined;
     isSpanContextValid(spanContext: never): boolean;
   };
 }

@@ -7,25 +7,25 @@ import { InvalidArgumentError } from '../errors.js';
  */
 export interface SignedTokenOptions {
   /** The shared secret itself. Give this or `secretFile`. */
-  readonly secret?: string | Uint8Array;
+  readonly secret?: string | Uint8Array | undefined;
   /** A file holding the shared secret: the same file the server reads. */
-  readonly secretFile?: string;
+  readonly secretFile?: string | undefined;
   /** `iss` claim; must match the server's `--ws-issuer` when it sets one. */
-  readonly issuer?: string;
+  readonly issuer?: string | undefined;
   /** `aud` claim; must match the server's `--ws-audience` when it sets one. */
-  readonly audience?: string;
+  readonly audience?: string | undefined;
   /** `sub` claim. Default: none. */
-  readonly subject?: string;
+  readonly subject?: string | undefined;
   /** Lifetime of each token, from its `iat` to its `exp`. Default 300. */
-  readonly ttlSeconds?: number;
+  readonly ttlSeconds?: number | undefined;
 }
 
 export interface AuthOptions {
   /** A capability token, sent as `Authorization: Bearer <token>`. */
-  readonly token?: string;
+  readonly token?: string | undefined;
   /** A file holding the capability token (surrounding whitespace is ignored). */
-  readonly tokenFile?: string;
-  readonly signedToken?: SignedTokenOptions;
+  readonly tokenFile?: string | undefined;
+  readonly signedToken?: SignedTokenOptions | undefined;
 }
 
 const DEFAULT_TTL_SECONDS = 300;

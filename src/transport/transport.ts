@@ -7,9 +7,9 @@ export interface TransportEnd {
   readonly signal: NodeJS.Signals | null;
   readonly stderrTail: string;
   /** True when the process could not be started at all. */
-  readonly neverStarted?: boolean;
+  readonly neverStarted?: boolean | undefined;
   /** Set for a remote server: the URL it was reached at (its exit status is unknown). */
-  readonly url?: string;
+  readonly url?: string | undefined;
 }
 
 export interface TransportHandlers {

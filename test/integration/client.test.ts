@@ -42,6 +42,14 @@ describe('Codex client against the real app-server', () => {
     expect(isAlive(codex.pid!)).toBe(true);
   });
 
+  it('rawRequest() takes the params as optional, as request() does', async () => {
+    await using env = await scripted();
+    const { codex } = env;
+    const typed = await codex.request('model/list');
+    expect(await codex.rawRequest('model/list')).toEqual(typed);
+    expect(await codex.rawRequest('model/list', undefined, { timeoutMs: 10_000 })).toEqual(typed);
+  });
+
   it('runs a raw thread/start + turn/start whose notifications arrive through notifications()', async () => {
     await using env = await scripted();
     const { codex, model } = env;

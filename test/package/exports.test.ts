@@ -9,7 +9,7 @@ import { SDK_VERSION } from '../../src/version.js';
 const root = new URL('../../', import.meta.url);
 
 beforeAll(() => {
-  if (!existsSync(new URL('dist/index.cjs', root)) || !existsSync(new URL('dist/testing.js', root))) {
+  if (!existsSync(new URL('dist/index.cjs', root)) || !existsSync(new URL('dist/testing.js', root)) || !existsSync(new URL('dist/protocol.js', root))) {
     execFileSync('npx', ['tsup'], { cwd: root, stdio: 'ignore' });
   }
 }, 120_000);
@@ -37,6 +37,20 @@ describe('built package', () => {
     expect([start, retry, testing]).toEqual(['function', 'function', 'true']);
     expect(resolved).toMatch(/dist[\\/]index\.cjs$/);
     expect(readFileSync(new URL('dist/index.cjs', root), 'utf8')).not.toMatch(/require\(["']p-retry["']\)/);
+  });
+});
+
+describe('codex-app-server-sdk/protocol', () => {
+  it('gives the method lists, and nothing of the client, to import() and require()', () => {
+    const esm = node([
+      '--input-type=module',
+      '-e',
+      "const p = await import('codex-app-server-sdk/protocol'); console.log(Object.keys(p).sort().join(','), p.CLIENT_REQUEST_METHODS.includes('thread/start'))",
+    ]);
+    const cjs = node(['-e', "const p = require('codex-app-server-sdk/protocol'); console.log(Object.keys(p).sort().join(','), p.SERVER_NOTIFICATION_METHODS.includes('turn/completed'))"]);
+    const lists = 'CLIENT_NOTIFICATION_METHODS,CLIENT_REQUEST_METHODS,SERVER_NOTIFICATION_METHODS,SERVER_REQUEST_METHODS';
+    expect(esm).toBe(`${lists} true`);
+    expect(cjs).toBe(`${lists} true`);
   });
 });
 

@@ -24,6 +24,8 @@ describe('typed protocol surface', () => {
     expectTypeOf(codex.request('thread/start', {})).toEqualTypeOf<Promise<ThreadStartResponse>>();
     expectTypeOf(codex.request('model/list')).toEqualTypeOf<Promise<ModelListResponse>>();
     expectTypeOf(codex.request('account/logout')).toEqualTypeOf<Promise<LogoutAccountResponse>>();
+    // rawRequest's params are optional too (a newer server's method that takes none).
+    expectTypeOf(codex.rawRequest('account/logout')).toEqualTypeOf<Promise<unknown>>();
   });
 
   it('requires params where the method has required fields, and checks their types', () => {

@@ -2,6 +2,11 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- require() style is what this file checks */
 import sdk = require('codex-app-server-sdk');
 import testing = require('codex-app-server-sdk/testing');
+import protocol = require('codex-app-server-sdk/protocol');
+
+/** The protocol's thread record, from the types-only subpath. */
+export type ThreadRecord = protocol.Thread;
+export const requestMethods: readonly string[] = protocol.CLIENT_REQUEST_METHODS;
 
 export async function consume(): Promise<string | null> {
   const model = await testing.ScriptedModel.start();

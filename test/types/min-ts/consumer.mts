@@ -10,6 +10,8 @@ import {
   type Notification,
   type TurnResult,
 } from 'codex-app-server-sdk';
+import type * as protocol from 'codex-app-server-sdk/protocol';
+import { SERVER_NOTIFICATION_METHODS, type Thread as ThreadRecord } from 'codex-app-server-sdk/protocol';
 import { DEFAULT_SCRIPTED_USAGE, ScriptedModel, overloadLaunchArgs, reply } from 'codex-app-server-sdk/testing';
 
 export async function consume(): Promise<TurnResult | undefined> {
@@ -31,6 +33,10 @@ export async function consume(): Promise<TurnResult | undefined> {
   }
 
   const thread = await codex.threadStart();
+  // The subpath's `Thread` is the server's record, the same type as the client's `ThreadInfo`.
+  const record: ThreadRecord = thread.info;
+  const started: protocol.ThreadStartResponse | undefined = undefined;
+  console.log(record.id, started, SERVER_NOTIFICATION_METHODS.length);
   const turn: TurnHandle = await thread.turn([text('hello')]);
   for await (const delta of turn.text()) process.stdout.write(delta);
   const result = await turn.run();
