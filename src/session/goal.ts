@@ -17,17 +17,17 @@ import { checkSessionOptions } from './validate.js';
 /** Options of `thread.goal()`. */
 export interface GoalOptions {
   /** Tokens the goal may use; past them the server stops it (`budgetLimited`). A positive integer. */
-  readonly tokenBudget?: number;
+  readonly tokenBudget?: number | undefined;
   /** Aborts the goal: pauses it and interrupts its running turn; `run()` rejects with `AbortError`. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /**
    * Deadline of the whole goal in ms, from this call on (waiting for earlier turns included): past
    * it, the goal is paused, its running turn interrupted, and `run()` rejects with `TurnTimeoutError`.
    * Default: none (the client's `turnTimeoutMs` bounds single turns, not goals).
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** W3C trace context sent with the request that sets the goal (over the client's `trace` provider; `null`: none). */
-  readonly trace?: TraceContext | null;
+  readonly trace?: TraceContext | null | undefined;
 }
 
 /** What is known of a goal so far. Built only by `reduceGoal`, one notification at a time. */

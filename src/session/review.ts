@@ -17,13 +17,13 @@ import { checkSessionOptions } from './validate.js';
 /** Options of `thread.review()`. */
 export interface ReviewOptions {
   /** Aborts the wait for earlier turns; once the review runs, interrupts it (`run()` rejects with `AbortError`). */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** Deadline of the whole review in ms, from this call on: past it the review is interrupted (`TurnTimeoutError`). */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Handlers of the server requests the review's turn makes (command approvals of the git commands it runs). */
-  readonly onServerRequest?: ServerRequestHandlers;
+  readonly onServerRequest?: ServerRequestHandlers | undefined;
   /** W3C trace context sent with `review/start` (over the client's `trace` provider; `null`: none). */
-  readonly trace?: TraceContext | null;
+  readonly trace?: TraceContext | null | undefined;
 }
 
 /** The outcome of a review turn. */
