@@ -25,6 +25,7 @@ const EXAMPLES = [
   'fleet',
   'local-tools',
   'tracing',
+  'run-result',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -211,6 +212,26 @@ describe.concurrent('examples', { timeout: 60_000 }, () => {
       "turn/start span's parent is the client's span: true",
     ]);
   });
+});
+
+describe.concurrent('more examples', { timeout: 60_000 }, () => {
+  it('run-result lists the items by type, the final response and the usage', async () => {
+    const stdout = await runExample('run-result');
+    expect(stdout).toMatch(/^turn \S+ on thread \S+: completed in \d+ ms$/m);
+    expectInOrder(stdout, [
+      '4 items:',
+      'userMessage     "Run `printf',
+      'reasoning       "Count the files with ls, then report."',
+      'commandExecution ',
+      '-> completed, exit 0, output "2"',
+      'agentMessage    "There are 2 files."',
+      'commands run: 1',
+      'final response: There are 2 files.',
+      'usage, last response: 100 in, 10 out, 110 total',
+      'usage, thread total: 220 tokens',
+    ]);
+  });
+  // NEXT
 });
 
 describe('fleet example', { timeout: 120_000 }, () => {
