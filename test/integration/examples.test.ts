@@ -26,6 +26,8 @@ const EXAMPLES = [
   'local-tools',
   'tracing',
   'run-result',
+  'models',
+  'model-selection',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -229,6 +231,29 @@ describe.concurrent('more examples', { timeout: 60_000 }, () => {
       'final response: There are 2 files.',
       'usage, last response: 100 in, 10 out, 110 total',
       'usage, thread total: 220 tokens',
+    ]);
+  });
+  it('models prints the server metadata and the catalog with efforts, default first marked', async () => {
+    const stdout = await runExample('models');
+    expect(stdout).toContain(`server version: ${SCHEMA_CODEX_VERSION}\n`);
+    expect(stdout).toMatch(/^platform: +\w+\/\w+$/m);
+    const def = /^(\d+) models \(default: (\S+)\):$/m.exec(stdout);
+    expect(def).not.toBeNull();
+    expect(stdout).toMatch(new RegExp(`^  \\* ${def![2]!.replaceAll('.', '\\.')} +.* effort \\w+ of [a-z/]+; input text`, 'm'));
+    expect(stdout.match(/^ {2}[* ] \S+ +.* effort \w+ of /gm)).toHaveLength(Number(def![1]));
+    expectInOrder(stdout, ['with includeHidden: ', 'hidden)', `reasoning efforts of `, '  low     ']);
+  });
+
+  it('model-selection sets the model per thread and per turn, with effort and summary, and they stick', async () => {
+    const stdout = await runExample('model-selection');
+    const [, def, other] = /^default model: (\S+); also using: (\S+)$/m.exec(stdout) ?? [];
+    expect(def).toBeDefined();
+    expectInOrder(stdout, [
+      `thread model: ${def}, effort: model default`,
+      `1. Answered by the default model. [model request: model ${def}, effort `,
+      `2. Answered with more thought. [model request: model ${def}, effort high, summary detailed]`,
+      `3. Answered quickly. [model request: model ${other}, effort low, summary detailed]`,
+      `4. Same settings as the turn before. [model request: model ${other}, effort low, summary detailed]`,
     ]);
   });
   // NEXT
