@@ -28,6 +28,7 @@ const EXAMPLES = [
   'run-result',
   'models',
   'model-selection',
+  'deadlines',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -254,6 +255,21 @@ describe.concurrent('more examples', { timeout: 60_000 }, () => {
       `2. Answered with more thought. [model request: model ${def}, effort high, summary detailed]`,
       `3. Answered quickly. [model request: model ${other}, effort low, summary detailed]`,
       `4. Same settings as the turn before. [model request: model ${other}, effort low, summary detailed]`,
+    ]);
+  });
+  it('deadlines: timeoutMs, AbortSignal.timeout, an AbortController and stallTimeoutMs each end the turn', async () => {
+    const stdout = await runExample('deadlines');
+    expectInOrder(stdout, [
+      '1. TurnTimeoutError (deadline) after ~',
+      'did not finish within 700 ms',
+      '   partial turn: interrupted, 2 items, text so far "Step 1 of 100: reading the code"',
+      '2a. AbortError after ~',
+      'was aborted (cause: TimeoutError)',
+      '2b. first words "Thinking": the user cancels',
+      '    AbortError, cause "user clicked Cancel"',
+      'next turn: Done in time.',
+      '3. TurnTimeoutError (stalled) after ~',
+      'made no progress but retry errors for 1000 ms (model provider unreachable?)',
     ]);
   });
   // NEXT
