@@ -29,6 +29,7 @@ const EXAMPLES = [
   'models',
   'model-selection',
   'deadlines',
+  'many-threads',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -270,6 +271,24 @@ describe.concurrent('more examples', { timeout: 60_000 }, () => {
       'next turn: Done in time.',
       '3. TurnTimeoutError (stalled) after ~',
       'made no progress but retry errors for 1000 ms (model provider unreachable?)',
+    ]);
+  });
+  it('many-threads runs a turn on four threads at once, each answered on its own thread', async () => {
+    const stdout = await runExample('many-threads');
+    expect(stdout).toMatch(/^4 turns on 4 threads in \d+ ms, all at once$/m);
+    // The order they finish in depends on timing: only that each finished once.
+    const order = /^finished in this order: (.*)$/m.exec(stdout)?.[1]?.split(', ');
+    expect(order?.sort()).toEqual(['Lima', 'Lisbon', 'Nairobi', 'Oslo']);
+    expectInOrder(stdout, [
+      'Lisbon   thread …',
+      ': completed, "Lisbon is a capital city."',
+      'Oslo     thread …',
+      ': completed, "Oslo is a capital city."',
+      'Nairobi  thread …',
+      'Lima     thread …',
+      'every request carried its own thread\'s prompt: true',
+      'allSettled[0]: rejected, TurnFailedError',
+      'allSettled[1]: fulfilled, "This one is fine."',
     ]);
   });
   // NEXT
