@@ -30,6 +30,7 @@ const EXAMPLES = [
   'model-selection',
   'deadlines',
   'many-threads',
+  'testing-your-code',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -289,6 +290,17 @@ describe.concurrent('more examples', { timeout: 60_000 }, () => {
       'every request carried its own thread\'s prompt: true',
       'allSettled[0]: rejected, TurnFailedError',
       'allSettled[1]: fulfilled, "This one is fine."',
+    ]);
+  });
+  it('testing-your-code tests a function against the scripted model and its recorded requests', async () => {
+    const stdout = await runExample('testing-your-code');
+    expectInOrder(stdout, [
+      'ok - labels a crash report as a bug',
+      'ok - sends the issue text and the JSON schema to the model',
+      'ok - falls back to "question" when the model answers in prose',
+      'ok - a failing model provider surfaces as an error, not a wrong label',
+      'ok - each call used its own thread, and every queued reply was used',
+      '3 model requests, all answered offline',
     ]);
   });
   // NEXT
