@@ -31,6 +31,7 @@ const EXAMPLES = [
   'deadlines',
   'many-threads',
   'testing-your-code',
+  'local-image',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -301,6 +302,16 @@ describe.concurrent('more examples', { timeout: 60_000 }, () => {
       'ok - a failing model provider surfaces as an error, not a wrong label',
       'ok - each call used its own thread, and every queued reply was used',
       '3 model requests, all answered offline',
+    ]);
+  });
+  it('local-image writes a PNG, sends it with text, and the model receives the same bytes', async () => {
+    const stdout = await runExample('local-image');
+    expectInOrder(stdout, [
+      'wrote checkerboard.png (85 bytes) to a temporary folder',
+      'assistant: A small checkerboard of red and blue squares.',
+      'user message: text + localImage checkerboard.png',
+      'the model got text "What is in this picture? One sentence." and 1 image',
+      'data:image/png;base64,… the same bytes as the file: true',
     ]);
   });
   // NEXT
