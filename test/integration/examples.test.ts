@@ -32,6 +32,7 @@ const EXAMPLES = [
   'many-threads',
   'testing-your-code',
   'local-image',
+  'login',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -313,6 +314,16 @@ describe.concurrent('more examples', { timeout: 60_000 }, () => {
       'the model got text "What is in this picture? One sentence." and 1 image',
       'data:image/png;base64,… the same bytes as the file: true',
     ]);
+  });
+  it('login stores an API key, reads the account, and logs out', async () => {
+    const stdout = await runExample('login');
+    expectInOrder(stdout, [
+      '1. account(): not signed in; the provider needs OpenAI auth: true',
+      '2. after loginApiKey(): signed in with an API key',
+      '3. after logout(): not signed in',
+      'CODEX_DEMO_LIVE=1',
+    ]);
+    expect(stdout).not.toContain('sk-example');
   });
   // NEXT
 });
