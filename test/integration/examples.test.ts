@@ -33,6 +33,7 @@ const EXAMPLES = [
   'testing-your-code',
   'local-image',
   'login',
+  'resume',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -324,6 +325,21 @@ describe.concurrent('more examples', { timeout: 60_000 }, () => {
       'CODEX_DEMO_LIVE=1',
     ]);
     expect(stdout).not.toContain('sk-example');
+  });
+  it('resume picks a thread up on a new server process, with its history', async () => {
+    const stdout = await runExample('resume');
+    const [, pid1, id] = /^session 1 \(pid (\d+)\): thread (\S+)$/m.exec(stdout) ?? [];
+    const pid2 = /^session 2 \(pid (\d+)\)/m.exec(stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(pid2).not.toBe(pid1);
+    expectInOrder(stdout, [
+      '  > Got it: your favourite colour is teal.',
+      `resumed ${id}, preview "My favourite colour is teal. Acknowledge in one sentence."`,
+      '  history: user  "My favourite colour is teal. Acknowledge in one sentence."',
+      '  history: agent "Got it: your favourite colour is teal."',
+      '  > Your favourite colour is teal.',
+      "the model's request carried the first turn: true",
+    ]);
   });
   // NEXT
 });
