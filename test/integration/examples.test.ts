@@ -34,6 +34,7 @@ const EXAMPLES = [
   'local-image',
   'login',
   'resume',
+  'chat',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -41,17 +42,24 @@ let running = 0;
 const waiting: (() => void)[] = [];
 
 /** Runs `examples/<name>.ts` offline (CODEX_DEMO_LIVE unset) and returns its stdout. */
-async function runExample(name: (typeof EXAMPLES)[number], args: readonly string[] = [], timeoutMs = 40_000): Promise<string> {
+async function runExample(
+  name: (typeof EXAMPLES)[number],
+  args: readonly string[] = [],
+  timeoutMs = 40_000,
+  extra: { readonly input?: string; readonly env?: Readonly<Record<string, string>> } = {},
+): Promise<string> {
   while (running >= MAX_PARALLEL) await new Promise<void>((resolve) => waiting.push(resolve));
   running++;
   try {
-    const env = { ...process.env };
+    const env = { ...process.env, ...extra.env };
     delete env.CODEX_DEMO_LIVE;
-    const { stdout, stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', `examples/${name}.ts`, ...args], {
+    const running = execFileAsync(process.execPath, ['--import', 'tsx', `examples/${name}.ts`, ...args], {
       cwd: root,
       env,
       timeout: timeoutMs,
     });
+    running.child.stdin?.end(extra.input ?? '');
+    const { stdout, stderr } = await running;
     expect(stderr).toBe(''); // no warnings, no stray errors
     return stdout;
   } finally {
@@ -340,6 +348,24 @@ describe.concurrent('more examples', { timeout: 60_000 }, () => {
       '  > Your favourite colour is teal.',
       "the model's request carried the first turn: true",
     ]);
+  });
+  it('chat answers lines from stdin until /exit, and its spinner is erased before any text', async () => {
+    const raw = await runExample('chat', [], 40_000, { input: 'hello\n\nrun echo 42 please\n/exit\nnever read\n', env: { CHAT_SPINNER: '1' } });
+    // The spinner ran, and each run of frames ends with "erase line" before the answer starts.
+    expect(raw).toMatch(/\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] thinking…/);
+    const ERASE = '\r\u001b[K'; // carriage return, then "erase to the end of the line"
+    expect(raw.match(/(\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] thinking…)+\r\u001b\[Kcodex> /g)).toHaveLength(2); // eslint-disable-line no-control-regex
+    // No frame anywhere after an answer has started on its line.
+    for (const line of raw.split('\n')) expect(line.slice(line.indexOf('codex> ') + 1)).not.toMatch(/thinking…|\r/);
+    const stdout = raw.replace(/(\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] thinking…)*/g, '').replaceAll(ERASE, '');
+    expectInOrder(stdout, [
+      'Type /exit to quit.\n',
+      'you> hello\ncodex> Hi! What shall we build today?\n  [completed, ',
+      'you> \nyou> run echo 42 please\n',
+      "codex> Running a quick check.\n  $ /bin/bash -c 'echo 42'\ncodex> The answer is 42, as the command printed.\n  [completed, ",
+      'you> /exit\n\nbye\n',
+    ]);
+    expect(stdout).not.toContain('never read');
   });
   // NEXT
 });
