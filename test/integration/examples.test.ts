@@ -35,6 +35,7 @@ const EXAMPLES = [
   'login',
   'resume',
   'chat',
+  'turn-options',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -366,6 +367,21 @@ describe.concurrent('more examples', { timeout: 60_000 }, () => {
       'you> /exit\n\nbye\n',
     ]);
     expect(stdout).not.toContain('never read');
+  });
+  it('turn-options sends every turn parameter and shows what reached the model', async () => {
+    const stdout = await runExample('turn-options');
+    expectInOrder(stdout, [
+      'result: completed, parsed {"files":3,"largest":"notes.txt"}',
+      'status idle, cwd is the temp folder: true',
+      'the model received:',
+      '  reasoning  effort medium, summary concise',
+      '  format     json_schema (strict)',
+      '  cwd        mentioned in the context: true',
+      '  sandbox    `sandbox_mode` is `read-only`',
+      '  approvals  Approval policy is currently never',
+      '  prompt     "How many files are in the current folder, and which is the largest?"',
+    ]);
+    expect(stdout).toMatch(/^ {2}model {6}\S+$/m);
   });
   // NEXT
 });
