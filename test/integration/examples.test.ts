@@ -36,6 +36,7 @@ const EXAMPLES = [
   'resume',
   'chat',
   'turn-options',
+  'connect',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -382,6 +383,16 @@ describe.concurrent('more examples', { timeout: 60_000 }, () => {
       '  prompt     "How many files are in the current folder, and which is the largest?"',
     ]);
     expect(stdout).toMatch(/^ {2}model {6}\S+$/m);
+  });
+  it('connect: two clients share a listening app-server; a wrong token is refused', async () => {
+    const stdout = await runExample('connect');
+    expectInOrder(stdout, [
+      'listening: codex app-server --listen ws://127.0.0.1:PORT --ws-auth capability-token --ws-token-file TOKEN_FILE',
+      `client 1 (server ${SCHEMA_CODEX_VERSION}): Hello from the shared server.`,
+      "client 2 lists client 1's thread: true",
+      'wrong token: AuthenticationError',
+      'after client 1 closed, client 2 still works: 1 thread(s)',
+    ]);
   });
   // NEXT
 });
