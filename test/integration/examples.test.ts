@@ -27,6 +27,18 @@ const EXAMPLES = [
   'tracing',
   'goals',
   'review',
+  'run-result',
+  'models',
+  'model-selection',
+  'deadlines',
+  'many-threads',
+  'testing-your-code',
+  'local-image',
+  'login',
+  'resume',
+  'chat',
+  'turn-options',
+  'connect',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -34,17 +46,24 @@ let running = 0;
 const waiting: (() => void)[] = [];
 
 /** Runs `examples/<name>.ts` offline (CODEX_DEMO_LIVE unset) and returns its stdout. */
-async function runExample(name: (typeof EXAMPLES)[number], args: readonly string[] = [], timeoutMs = 40_000): Promise<string> {
+async function runExample(
+  name: (typeof EXAMPLES)[number],
+  args: readonly string[] = [],
+  timeoutMs = 40_000,
+  extra: { readonly input?: string; readonly env?: Readonly<Record<string, string>> } = {},
+): Promise<string> {
   while (running >= MAX_PARALLEL) await new Promise<void>((resolve) => waiting.push(resolve));
   running++;
   try {
-    const env = { ...process.env };
+    const env = { ...process.env, ...extra.env };
     delete env.CODEX_DEMO_LIVE;
-    const { stdout, stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', `examples/${name}.ts`, ...args], {
+    const running = execFileAsync(process.execPath, ['--import', 'tsx', `examples/${name}.ts`, ...args], {
       cwd: root,
       env,
       timeout: timeoutMs,
     });
+    running.child.stdin?.end(extra.input ?? '');
+    const { stdout, stderr } = await running;
     expect(stderr).toBe(''); // no warnings, no stray errors
     return stdout;
   } finally {
@@ -211,6 +230,171 @@ describe.concurrent('examples', { timeout: 60_000 }, () => {
       "turn/start span's parent is the client's span: true",
       'per-call trace 0f1e2d3c4b5a69788796a5b4c3d2e1f0: many server span(s)',
       "turn/start span's parent is the client's span: true",
+    ]);
+  });
+});
+
+// A test's time includes waiting for a MAX_PARALLEL slot: a generous deadline on a busy machine.
+describe.concurrent('more examples', { timeout: 90_000 }, () => {
+  it('run-result lists the items by type, the final response and the usage', async () => {
+    const stdout = await runExample('run-result');
+    expect(stdout).toMatch(/^turn \S+ on thread \S+: completed in \d+ ms$/m);
+    expectInOrder(stdout, [
+      '4 items:',
+      'userMessage     "Run `printf',
+      'reasoning       "Count the files with ls, then report."',
+      'commandExecution ',
+      '-> completed, exit 0, output "2"',
+      'agentMessage    "There are 2 files."',
+      'commands run: 1',
+      'final response: There are 2 files.',
+      'usage, last response: 100 in, 10 out, 110 total',
+      'usage, thread total: 220 tokens',
+    ]);
+  });
+  it('models prints the server metadata and the catalog with efforts, default first marked', async () => {
+    const stdout = await runExample('models');
+    expect(stdout).toContain(`server version: ${SCHEMA_CODEX_VERSION}\n`);
+    expect(stdout).toMatch(/^platform: +\w+\/\w+$/m);
+    const def = /^(\d+) models \(default: (\S+)\):$/m.exec(stdout);
+    expect(def).not.toBeNull();
+    expect(stdout).toMatch(new RegExp(`^  \\* ${def![2]!.replaceAll('.', '\\.')} +.* effort \\w+ of [a-z/]+; input text`, 'm'));
+    expect(stdout.match(/^ {2}[* ] \S+ +.* effort \w+ of /gm)).toHaveLength(Number(def![1]));
+    expectInOrder(stdout, ['with includeHidden: ', 'hidden)', `reasoning efforts of `, '  low     ']);
+  });
+
+  it('model-selection sets the model per thread and per turn, with effort and summary, and they stick', async () => {
+    const stdout = await runExample('model-selection');
+    const [, def, other] = /^default model: (\S+); also using: (\S+)$/m.exec(stdout) ?? [];
+    expect(def).toBeDefined();
+    expectInOrder(stdout, [
+      `thread model: ${def}, effort: model default`,
+      `1. Answered by the default model. [model request: model ${def}, effort `,
+      `2. Answered with more thought. [model request: model ${def}, effort high, summary detailed]`,
+      `3. Answered quickly. [model request: model ${other}, effort low, summary detailed]`,
+      `4. Same settings as the turn before. [model request: model ${other}, effort low, summary detailed]`,
+    ]);
+  });
+  it('deadlines: timeoutMs, AbortSignal.timeout, an AbortController and stallTimeoutMs each end the turn', async () => {
+    const stdout = await runExample('deadlines');
+    expectInOrder(stdout, [
+      '1. TurnTimeoutError (deadline) after ~',
+      'did not finish within 700 ms',
+      '   partial turn: interrupted, 2 items, text so far "Step 1 of 100: reading the code"',
+      '2a. AbortError after ~',
+      'was aborted (cause: TimeoutError)',
+      '2b. first words "Thinking": the user cancels',
+      '    AbortError, cause "user clicked Cancel"',
+      'next turn: Done in time.',
+      '3. TurnTimeoutError (stalled) after ~',
+      'made no progress but retry errors for 1000 ms (model provider unreachable?)',
+    ]);
+  });
+  it('many-threads runs a turn on four threads at once, each answered on its own thread', async () => {
+    const stdout = await runExample('many-threads');
+    expect(stdout).toMatch(/^4 turns on 4 threads in \d+ ms, all at once$/m);
+    // The order they finish in depends on timing: only that each finished once.
+    const order = /^finished in this order: (.*)$/m.exec(stdout)?.[1]?.split(', ');
+    expect(order?.sort()).toEqual(['Lima', 'Lisbon', 'Nairobi', 'Oslo']);
+    expectInOrder(stdout, [
+      'Lisbon   thread …',
+      ': completed, "Lisbon is a capital city."',
+      'Oslo     thread …',
+      ': completed, "Oslo is a capital city."',
+      'Nairobi  thread …',
+      'Lima     thread …',
+      'every request carried its own thread\'s prompt: true',
+      'allSettled[0]: rejected, TurnFailedError',
+      'allSettled[1]: fulfilled, "This one is fine."',
+    ]);
+  });
+  it('testing-your-code tests a function against the scripted model and its recorded requests', async () => {
+    const stdout = await runExample('testing-your-code');
+    expectInOrder(stdout, [
+      'ok - labels a crash report as a bug',
+      'ok - sends the issue text and the JSON schema to the model',
+      'ok - falls back to "question" when the model answers in prose',
+      'ok - a failing model provider surfaces as an error, not a wrong label',
+      'ok - each call used its own thread, and every queued reply was used',
+      '3 model requests, all answered offline',
+    ]);
+  });
+  it('local-image writes a PNG, sends it with text, and the model receives the same bytes', async () => {
+    const stdout = await runExample('local-image');
+    expectInOrder(stdout, [
+      'wrote checkerboard.png (85 bytes) to a temporary folder',
+      'assistant: A small checkerboard of red and blue squares.',
+      'user message: text + localImage checkerboard.png',
+      'the model got text "What is in this picture? One sentence." and 1 image',
+      'data:image/png;base64,… the same bytes as the file: true',
+    ]);
+  });
+  it('login stores an API key, reads the account, and logs out', async () => {
+    const stdout = await runExample('login');
+    expectInOrder(stdout, [
+      '1. account(): not signed in; the provider needs OpenAI auth: true',
+      '2. after loginApiKey(): signed in with an API key',
+      '3. after logout(): not signed in',
+      'CODEX_DEMO_LIVE=1',
+    ]);
+    expect(stdout).not.toContain('sk-example');
+  });
+  it('resume picks a thread up on a new server process, with its history', async () => {
+    const stdout = await runExample('resume');
+    const [, pid1, id] = /^session 1 \(pid (\d+)\): thread (\S+)$/m.exec(stdout) ?? [];
+    const pid2 = /^session 2 \(pid (\d+)\)/m.exec(stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(pid2).not.toBe(pid1);
+    expectInOrder(stdout, [
+      '  > Got it: your favourite colour is teal.',
+      `resumed ${id}, preview "My favourite colour is teal. Acknowledge in one sentence."`,
+      '  history: user  "My favourite colour is teal. Acknowledge in one sentence."',
+      '  history: agent "Got it: your favourite colour is teal."',
+      '  > Your favourite colour is teal.',
+      "the model's request carried the first turn: true",
+    ]);
+  });
+  it('chat answers lines from stdin until /exit, and its spinner is erased before any text', async () => {
+    const raw = await runExample('chat', [], 40_000, { input: 'hello\n\nrun echo 42 please\n/exit\nnever read\n', env: { CHAT_SPINNER: '1' } });
+    // The spinner ran, and each run of frames ends with "erase line" before the answer starts.
+    expect(raw).toMatch(/\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] thinking…/);
+    const ERASE = '\r\u001b[K'; // carriage return, then "erase to the end of the line"
+    expect(raw.match(/(\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] thinking…)+\r\u001b\[Kcodex> /g)).toHaveLength(2); // eslint-disable-line no-control-regex
+    // No frame anywhere after an answer has started on its line.
+    for (const line of raw.split('\n')) expect(line.slice(line.indexOf('codex> ') + 1)).not.toMatch(/thinking…|\r/);
+    const stdout = raw.replace(/(\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] thinking…)*/g, '').replaceAll(ERASE, '');
+    expectInOrder(stdout, [
+      'Type /exit to quit.\n',
+      'you> hello\ncodex> Hi! What shall we build today?\n  [completed, ',
+      'you> \nyou> run echo 42 please\n',
+      "codex> Running a quick check.\n  $ /bin/bash -c 'echo 42'\ncodex> The answer is 42, as the command printed.\n  [completed, ",
+      'you> /exit\n\nbye\n',
+    ]);
+    expect(stdout).not.toContain('never read');
+  });
+  it('turn-options sends every turn parameter and shows what reached the model', async () => {
+    const stdout = await runExample('turn-options');
+    expectInOrder(stdout, [
+      'result: completed, parsed {"files":3,"largest":"notes.txt"}',
+      'status idle, cwd is the temp folder: true',
+      'the model received:',
+      '  reasoning  effort medium, summary concise',
+      '  format     json_schema (strict)',
+      '  cwd        mentioned in the context: true',
+      '  sandbox    `sandbox_mode` is `read-only`',
+      '  approvals  Approval policy is currently never',
+      '  prompt     "How many files are in the current folder, and which is the largest?"',
+    ]);
+    expect(stdout).toMatch(/^ {2}model {6}\S+$/m);
+  });
+  it('connect: two clients share a listening app-server; a wrong token is refused', async () => {
+    const stdout = await runExample('connect');
+    expectInOrder(stdout, [
+      'listening: codex app-server --listen ws://127.0.0.1:PORT --ws-auth capability-token --ws-token-file TOKEN_FILE',
+      `client 1 (server ${SCHEMA_CODEX_VERSION}): Hello from the shared server.`,
+      "client 2 lists client 1's thread: true",
+      'wrong token: AuthenticationError',
+      'after client 1 closed, client 2 still works: 1 thread(s)',
     ]);
   });
 });
