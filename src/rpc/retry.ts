@@ -66,14 +66,8 @@ export async function retryOnOverload<T>(fn: (attempt: number) => Promise<T>, op
     );
   } catch (error) {
     if (passThrough !== undefined) throw passThrough.error;
-    for (const [name, value] of [['minDelayMs', minDelayMs], ['maxDelayMs', maxDelayMs]] as const) {
-    if (typeof value !== 'number' || !(value >= 0)) throw new InvalidArgumentError(`retryOnOverload ${name}`, 'must be a number of milliseconds, 0 or more');
-  }
-  if (onRetry !== undefined && typeof onRetry !== 'function') throw new InvalidArgumentError('retryOnOverload onRetry', 'must be a function');
-  if (signal !== undefined && !(typeof signal === 'object' && signal !== null && typeof (signal as Partial<AbortSignal>).addEventListener === 'function')) {
-    throw new InvalidArgumentError('retryOnOverload signal', 'must be an AbortSignal');
-  }
-  if (signal?.aborted) throw new AbortError('retryOnOverload', signal.reason);
+    // p-retry stops with the signal's reason: give the caller the SDK's AbortError instead.
+    if (signal?.aborted) throw new AbortError('retryOnOverload', signal.reason);
     throw error;
   }
 }
