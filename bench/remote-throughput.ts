@@ -1,9 +1,9 @@
 /**
  * Benchmark 7, notification throughput over a WebSocket against stdio: the stand-in server of
- * benchmark 3 (200,000 `item/agentMessage/delta` notifications in one turn), once as a child on
- * stdio (`Codex.start`) and once behind a WebSocket on 127.0.0.1 (`Codex.connect`,
- * bench/fixtures/ws-flood-server.mjs), same bytes, one message per text frame. A bare `ws`
- * client with `JSON.parse` is the WebSocket floor.
+ * benchmark 3 (bench/fixtures/flood-core.mjs: 200,000 `item/agentMessage/delta` notifications in
+ * one turn), once as a child on stdio (`Codex.start`) and once as a WebSocket server on 127.0.0.1
+ * (`Codex.connect`, bench/fixtures/ws-flood-server.mjs), same bytes, one message per text frame.
+ * A bare `ws` client with `JSON.parse` is the WebSocket floor.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -63,7 +63,7 @@ export async function run(options: CaseOptions): Promise<BenchResult> {
       targets: [target('WebSocket ≥ 0.8x stdio', times(wsRow.ratio!.value), wsRow.ratio!.value >= 0.8)],
       notes: [
         `One sample: connect (or spawn) and handshake untimed, then time from turn/start to the end of the turn: ${fmt(TOTAL)} notifications of about 245 bytes each. Rate = ${fmt(TOTAL)} / that time.`,
-        'Both transports carry the bytes of the same stand-in (bench/fixtures/flood-server.mjs). Over the WebSocket, a relay process frames its output lines by hand and writes each pipe chunk as one socket write; the bare ws client shows what that relay and `ws` parsing allow.',
+        'Both servers are the same stand-in (bench/fixtures/flood-core.mjs): it builds the next turn before it is asked for, so serving it is one write, of JSONL to a pipe (flood-server.mjs) or of text frames to the socket (ws-flood-server.mjs). The bare ws client shows what `ws` parsing allows.',
       ],
       durationMs: performance.now() - began,
     };
