@@ -73,6 +73,9 @@ export class WebSocketTransport implements MessageTransport {
         // limit closes the connection, so a runaway frame cannot exhaust memory.
         maxPayload: Math.min(Math.max(options.maxMessageBytes * 4, HARD_FRAME_FLOOR_BYTES), 2 ** 31 - 1),
         perMessageDeflate: false,
+        // Decoded like stdio: invalid bytes become U+FFFD in that one message instead of `ws`
+        // closing the whole connection (1007), and the per-frame check is saved.
+        skipUTF8Validation: true,
         followRedirects: false,
         ...options.tls,
       });

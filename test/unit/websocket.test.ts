@@ -80,6 +80,23 @@ describe('WebSocket frames', () => {
     await codex.close();
   });
 
+  it('reads invalid UTF-8 in a text frame as U+FFFD, as over stdio; the connection stays up', async () => {
+    const fake = await fakeServer();
+    const socket = fake.nextSocket();
+    const codex = await Codex.connect({ url: fake.url });
+    const server = await socket;
+    server.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as { id: number; method: string };
+      if (message.method !== 'thread/list') return;
+      const bytes = Buffer.concat([Buffer.from(`{"id":${message.id},"result":{"data":[],"nextCursor":"a`), Buffer.from([0xff]), Buffer.from('b"}}')]);
+      server.send(bytes, { binary: false });
+    });
+    expect(await codex.request('thread/list', {})).toEqual({ data: [], nextCursor: 'a\uFFFDb' });
+    expect(codex.closed).toBe(false);
+    expect(await codex.request('thread/list', {})).toEqual({ data: [], nextCursor: 'a\uFFFDb' });
+    await codex.close();
+  });
+
   it('skips a frame over maxMessageBytes and reads the next one', async () => {
     const fake = await fakeServer();
     const socket = fake.nextSocket();
