@@ -39,6 +39,7 @@ const EXAMPLES = [
   'chat',
   'turn-options',
   'connect',
+  'shared-server',
 ] as const;
 
 const MAX_PARALLEL = 2;
@@ -396,6 +397,23 @@ describe.concurrent('more examples', { timeout: 90_000 }, () => {
       'wrong token: AuthenticationError',
       'after client 1 closed, client 2 still works: 1 thread(s)',
     ]);
+  });
+});
+
+describe('shared-server example', { timeout: 90_000 }, () => {
+  it('shared-server: a second client follows the turn, and the first survives a dropped connection', async () => {
+    const stdout = await runExample('shared-server', [], 80_000);
+    expectInOrder(stdout, [
+      'client 1, first turn: Ready.',
+      'client 1 reads: First half of the answer.',
+      'client 1: disconnected (TransportClosedError)',
+      'client 1: reconnected after 1 attempt(s), resumed 1 thread(s)',
+      'client 1 reads: Second half, after the drop.',
+      'client 1: turn completed with 2 agent messages',
+      'client 2 followed the same turn: true, final response: Second half, after the drop.',
+    ]);
+    // Closing the clients before the relay: no second disconnect is reported.
+    expect(stdout.match(/disconnected/g)).toHaveLength(1);
   });
 });
 
