@@ -1,0 +1,168 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  TransportClosedError,
+  type Codex,
+  type Notification,
+  type ReconnectEvent,
+  type ServerRequestContext,
+  type ThreadItem,
+  type TurnHandle,
+} from '../../src/index.js';
+import { output, reply } from '../../src/testing.js';
+import { cutProxy } from '../helpers/cut-proxy.js';
+import { remote, type Remote } from '../helpers/remote.js';
+
+// The edges of `reconnect`, on the real app-server behind a proxy of the test's own: a refused
+// token, a Unix socket, a second drop while resuming, a thread that cannot be resumed, server
+// requests and local tools pending at the drop, and another client's turn ending in the gap.
+
+const RECONNECT = { minDelayMs: 20, maxDelayMs: 100 } as const;
+
+async function collect(turn: AsyncIterable<Notification>): Promise<Notification[]> {
+  const seen: Notification[] = [];
+  for await (const n of turn) seen.push(n);
+  return seen;
+}
+
+const once = <T>(codex: Codex, event: 'disconnected' | 'reconnect' | 'close'): Promise<T> =>
+  new Promise((resolve) => {
+    const off = codex.on(event, (payload) => {
+      off();
+      resolve(payload as T);
+    });
+  });
+
+const messages = (notifications: readonly Notification[]): string[] =>
+  notifications.flatMap((n) => (n.method === 'item/completed' && n.params.item.type === 'agentMessage' ? [n.params.item.text] : []));
+
+const agentTexts = (items: readonly ThreadItem[]): string[] => items.flatMap((i) => (i.type === 'agentMessage' ? [i.text] : []));
+
+/** A thread with one finished turn (resumable), then a turn left hanging in the model. */
+async function hangingTurn(env: Remote, codex: Codex, options: Parameters<Codex['threadStart']>[0] = {}) {
+  const thread = await codex.threadStart(options);
+  env.model.enqueueFor({ threadId: thread.id }, reply.message('first'));
+  await thread.run('one');
+  env.model.enqueueFor({ threadId: thread.id }, reply.hang({ before: [output.message('before the cut')], after: [output.message('after the cut')] }));
+  const turn = await thread.turn('long task');
+  return { thread, turn };
+}
+
+describe('reconnect over unix://', () => {
+  it('a turn cut mid-way through a Unix-socket proxy goes on and completes with every item', async () => {
+    await using env = await remote({ listen: 'unix' });
+    const socketPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'sdk-cut-')), 'proxy.sock');
+    await using proxy = await cutProxy(env.server.url, { socketPath });
+    expect(proxy.url).toBe(`unix://${socketPath}`);
+    const codex = await env.connect({ url: proxy.url, reconnect: RECONNECT });
+    const { thread, turn } = await hangingTurn(env, codex);
+    const seen = collect(turn);
+    const result = turn.run();
+    await env.model.waitForRequests(2);
+    const reconnected = once<ReconnectEvent>(codex, 'reconnect');
+    proxy.cut();
+    expect((await reconnected).threadIds).toEqual([thread.id]);
+    env.model.releaseHanging();
+    const final = await result;
+    expect(final.status).toBe('completed');
+    expect(agentTexts(final.items)).toEqual(['before the cut', 'after the cut']);
+    expect(messages(await seen)).toEqual(['before the cut', 'after the cut']);
+    expect(proxy.accepted).toBe(2);
+  });
+});
+
+describe('reconnect: server requests and local tools pending at the drop', () => {
+  it('an approval: the first copy’s signal fires at the drop, the server replays it to the new connection, the turn completes', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sdk-reconnect-replay-'));
+    await using env = await remote({ listen: 'ws' });
+    await using proxy = await cutProxy(env.server.url);
+    const calls: { context: ServerRequestContext; abortedBy?: unknown }[] = [];
+    let asked!: () => void;
+    const wasAsked = new Promise<void>((resolve) => (asked = resolve));
+    const codex = await env.connect({
+      url: proxy.url,
+      reconnect: RECONNECT,
+      onServerRequest: {
+        'item/commandExecution/requestApproval': async (_params, context) => {
+          const call: { context: ServerRequestContext; abortedBy?: unknown } = { context };
+          calls.push(call);
+          if (calls.length > 1) return { decision: 'accept' };
+          asked();
+          await new Promise<void>((done) => context.signal.addEventListener('abort', () => done(), { once: true }));
+          call.abortedBy = context.signal.reason;
+          return { decision: 'decline' };
+        },
+      },
+    });
+    const thread = await codex.threadStart({ approvalMode: 'ask', cwd: dir, sandbox: 'read-only' });
+    env.model.enqueue(reply.message('first'));
+    await thread.run('one');
+    env.model.enqueue(
+      reply.shell('touch replayed.txt', { extraArguments: { sandbox_permissions: 'require_escalated', justification: 'write a file' } }),
+      reply.message('done'),
+    );
+    const turn = await thread.turn('make a file');
+    const result = turn.run();
+    await wasAsked;
+    const reconnected = once<ReconnectEvent>(codex, 'reconnect');
+    proxy.cut();
+    await reconnected;
+    const final = await result;
+    expect(final.status).toBe('completed');
+    expect(final.finalResponse).toBe('done');
+    expect(final.items.find((i) => i.type === 'commandExecution')).toMatchObject({ status: 'completed' });
+    expect(existsSync(path.join(dir, 'replayed.txt'))).toBe(true);
+    expect(calls).toHaveLength(2);
+    expect(String((calls[0]!.abortedBy as Error).message)).toContain('connection was lost');
+    // The replayed copy carries the original id.
+    expect(calls[1]!.context.requestId).toBe(calls[0]!.context.requestId);
+    expect(calls[1]!.context.signal.aborted).toBe(false);
+  });
+
+});
+
+describe('reconnect: another client’s turn that ends during the gap', () => {
+  it('the handle from thread.turns() gets the recovered turn/completed, and the next thread.turn() runs', async () => {
+    await using env = await remote({ listen: 'ws' });
+    await using proxy = await cutProxy(env.server.url);
+    const a = await env.connect();
+    const b = await env.connect({ url: proxy.url, reconnect: RECONNECT });
+    const threadOfA = await a.threadStart();
+    env.model.enqueue(reply.message('first'));
+    await threadOfA.run('one');
+    const threadOfB = await b.threadResume(threadOfA.id);
+    const handles = threadOfB.turns();
+    const firstForeign = (async (): Promise<TurnHandle | undefined> => {
+      for await (const handle of handles) return handle;
+      return undefined;
+    })();
+    env.model.enqueue(reply.hang({ before: [output.message('before the cut')], after: [output.message('in the gap')] }));
+    const turnOfA = await threadOfA.turn('long task');
+    const resultOfA = turnOfA.run();
+    await env.model.waitForRequests(2);
+    const foreign = (await firstForeign)!;
+    expect(foreign.id).toBe(turnOfA.id);
+    const seenByB = collect(foreign);
+    const resultOfB = foreign.run();
+    const disconnected = once<TransportClosedError>(b, 'disconnected');
+    proxy.shut(true);
+    proxy.cut();
+    await disconnected;
+    env.model.releaseHanging();
+    expect((await resultOfA).finalResponse).toBe('in the gap');
+    const reconnected = once<ReconnectEvent>(b, 'reconnect');
+    proxy.shut(false);
+    expect((await reconnected).recoveredTurnIds).toEqual([turnOfA.id]);
+    const final = await resultOfB;
+    expect(final.status).toBe('completed');
+    expect(agentTexts(final.items)).toEqual(['before the cut', 'in the gap']);
+    expect((await seenByB).at(-1)?.method).toBe('turn/completed');
+    // B's tracker knows the thread is idle: B's own turn starts (not folded into A's, not stuck).
+    env.model.enqueue(reply.message('from B'));
+    const next = await threadOfB.run('two');
+    expect(next.id).not.toBe(turnOfA.id);
+    expect(next.finalResponse).toBe('from B');
+  });
+});
