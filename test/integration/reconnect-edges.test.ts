@@ -3,12 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  tool,
   TransportClosedError,
   type Codex,
   type Notification,
   type ReconnectEvent,
   type ServerRequestContext,
   type ThreadItem,
+  type ToolCallContext,
   type TurnHandle,
 } from '../../src/index.js';
 import { output, reply } from '../../src/testing.js';
@@ -121,6 +123,44 @@ describe('reconnect: server requests and local tools pending at the drop', () =>
     expect(calls[1]!.context.signal.aborted).toBe(false);
   });
 
+  it('a local tool call: its signal fires at the drop; the replayed call runs the tool again and the turn completes', async () => {
+    await using env = await remote({ listen: 'ws' });
+    await using proxy = await cutProxy(env.server.url);
+    const contexts: ToolCallContext[] = [];
+    let abortedBy: unknown;
+    let called!: () => void;
+    const wasCalled = new Promise<void>((resolve) => (called = resolve));
+    const weather = tool<{ city: string }>({
+      name: 'get_weather',
+      description: 'Current weather for a city',
+      inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      execute: async ({ city }, context) => {
+        contexts.push(context);
+        if (contexts.length > 1) return `Sunny in ${city}`;
+        called();
+        await new Promise<void>((done) => context.signal.addEventListener('abort', () => done(), { once: true }));
+        abortedBy = context.signal.reason;
+        return 'too late';
+      },
+    });
+    const codex = await env.connect({ url: proxy.url, reconnect: RECONNECT });
+    const thread = await codex.threadStart({ tools: [weather] });
+    env.model.enqueue(reply.message('first'));
+    await thread.run('one');
+    env.model.enqueue(reply.response([output.functionCall('get_weather', { city: 'Paris' }, { callId: 'call_cut' })]), reply.message('It is sunny.'));
+    const result = thread.run('Weather in Paris?');
+    await wasCalled;
+    const reconnected = once<ReconnectEvent>(codex, 'reconnect');
+    proxy.cut();
+    await reconnected;
+    const final = await result;
+    expect(final.finalResponse).toBe('It is sunny.');
+    expect(abortedBy).toBeInstanceOf(Error);
+    expect(String((abortedBy as Error).message)).toContain('connection was lost');
+    expect(contexts).toHaveLength(2);
+    expect(contexts[1]).toMatchObject({ callId: 'call_cut', threadId: thread.id });
+    expect(env.model.requests.at(-1)!.functionCallOutput('call_cut')?.output).toBe('Sunny in Paris');
+  });
 });
 
 describe('reconnect: another client’s turn that ends during the gap', () => {
