@@ -465,6 +465,15 @@ export class ThreadTrackers {
     if (tracker?.disposable) this.#trackers.delete(threadId);
   }
 
+  /**
+   * The thread is lost to this client (it could not be resumed after a reconnect): whatever
+   * waits on it rejects with `error`, and a later use starts from a fresh tracker.
+   */
+  drop(threadId: string, error: Error): void {
+    this.#trackers.get(threadId)?.close(error);
+    this.#trackers.delete(threadId);
+  }
+
   /** How many threads are tracked (for leak checks). */
   get size(): number {
     return this.#trackers.size;

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  AuthenticationError,
+  InvalidRequestError,
   tool,
   TransportClosedError,
   type Codex,
@@ -42,6 +44,16 @@ const messages = (notifications: readonly Notification[]): string[] =>
 
 const agentTexts = (items: readonly ThreadItem[]): string[] => items.flatMap((i) => (i.type === 'agentMessage' ? [i.text] : []));
 
+/** Waits until the server stored `turnId` as ended, asking over a direct connection. */
+async function storedAsEnded(observer: Codex, threadId: string, turnId: string): Promise<void> {
+  for (;;) {
+    const { thread } = await observer.request('thread/read', { threadId, includeTurns: true });
+    const turn = thread.turns.find((t) => t.id === turnId);
+    if (turn !== undefined && turn.status !== 'inProgress') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** A thread with one finished turn (resumable), then a turn left hanging in the model. */
 async function hangingTurn(env: Remote, codex: Codex, options: Parameters<Codex['threadStart']>[0] = {}) {
   const thread = await codex.threadStart(options);
@@ -51,6 +63,38 @@ async function hangingTurn(env: Remote, codex: Codex, options: Parameters<Codex[
   const turn = await thread.turn('long task');
   return { thread, turn };
 }
+
+describe('reconnect: a refused token', () => {
+  it('stops at once (no backoff loop); the turn, its for-await and run() reject with TransportClosedError caused by AuthenticationError', async () => {
+    await using env = await remote({ listen: 'ws' });
+    await using proxy = await cutProxy(env.server.url);
+    // The client holds the token itself: the server restarted with another one.
+    const codex = await env.connect({ url: proxy.url, tokenFile: undefined, token: env.server.token, reconnect: { retries: 1000, minDelayMs: 20, maxDelayMs: 50 } });
+    const { turn } = await hangingTurn(env, codex);
+    const seen = collect(turn);
+    const result = turn.run();
+    await env.model.waitForRequests(2);
+    await using restarted = await remote({ listen: 'ws' });
+    const reconnects: ReconnectEvent[] = [];
+    codex.on('reconnect', (event) => reconnects.push(event));
+    const closed = once<TransportClosedError>(codex, 'close');
+    proxy.retarget(restarted.server.url);
+    proxy.cut();
+    const error = await closed;
+    expect(error).toBeInstanceOf(TransportClosedError);
+    expect(error.cause).toBeInstanceOf(AuthenticationError);
+    expect((error.cause as AuthenticationError).status).toBe(401);
+    expect(error.message).toMatch(/reconnecting stopped.*refused the connection \(HTTP 401/s);
+    expect(codex.closed).toBe(true);
+    await expect(result).rejects.toBe(error);
+    await expect(seen).rejects.toBe(error);
+    await expect(codex.request('thread/list', {})).rejects.toBeInstanceOf(TransportClosedError);
+    // One dial after the drop, refused: no second try.
+    expect(proxy.accepted).toBe(2);
+    expect(reconnects).toEqual([]);
+    env.model.releaseHanging();
+  });
+});
 
 describe('reconnect over unix://', () => {
   it('a turn cut mid-way through a Unix-socket proxy goes on and completes with every item', async () => {
@@ -72,6 +116,83 @@ describe('reconnect over unix://', () => {
     expect(agentTexts(final.items)).toEqual(['before the cut', 'after the cut']);
     expect(messages(await seen)).toEqual(['before the cut', 'after the cut']);
     expect(proxy.accepted).toBe(2);
+  });
+});
+
+describe('reconnect: a second drop while resuming', () => {
+  it.each([
+    ['thread/resume', (m: { method?: unknown }) => m.method === 'thread/resume'],
+    ['thread/read', (m: { method?: unknown; params?: { includeTurns?: unknown } }) => m.method === 'thread/read' && m.params?.includeTurns === true],
+  ])('cut while %s is in flight: the loop goes round again, one reconnect event, the turn has every item', async (method, match) => {
+    await using env = await remote({ listen: 'ws' });
+    await using proxy = await cutProxy(env.server.url);
+    const codex = await env.connect({ url: proxy.url, reconnect: RECONNECT });
+    const { thread, turn } = await hangingTurn(env, codex);
+    const seen = collect(turn);
+    const result = turn.run();
+    await env.model.waitForRequests(2);
+    const reconnects: ReconnectEvent[] = [];
+    let disconnects = 0;
+    codex.on('reconnect', (event) => reconnects.push(event));
+    codex.on('disconnected', () => disconnects++);
+    const reconnected = once<ReconnectEvent>(codex, 'reconnect');
+    const trapped = proxy.cutOnClientMessage(match);
+    proxy.cut();
+    expect((await trapped).method).toBe(method);
+    const event = await reconnected;
+    // Dials since the drop: the one cut while resuming, and the one that worked.
+    expect(event).toMatchObject({ attempts: 2, threadIds: [thread.id] });
+    env.model.releaseHanging();
+    const final = await result;
+    expect(agentTexts(final.items)).toEqual(['before the cut', 'after the cut']);
+    expect((await seen).at(-1)?.method).toBe('turn/completed');
+    env.model.enqueueFor({ threadId: thread.id }, reply.message('again'));
+    expect((await thread.run('two')).finalResponse).toBe('again');
+    expect(reconnects).toHaveLength(1);
+    expect(disconnects).toBe(1);
+    expect(proxy.accepted).toBe(3);
+  });
+});
+
+describe('reconnect: a thread that cannot be resumed', () => {
+  it('its running turn rejects with a TransportClosedError naming the thread and the server’s refusal; the other thread recovers', async () => {
+    await using env = await remote({ listen: 'ws' });
+    await using proxy = await cutProxy(env.server.url);
+    const codex = await env.connect({ url: proxy.url, reconnect: RECONNECT });
+    const observer = await env.connect();
+    const gone = await hangingTurn(env, codex);
+    const kept = await hangingTurn(env, codex);
+    // Settled as they end (before the reconnect event): caught here, checked below.
+    const goneSeen = collect(gone.turn).catch((e: unknown) => e);
+    const goneResult = gone.turn.run().catch((e: unknown) => e);
+    const keptResult = kept.turn.run();
+    await env.model.waitForRequests(4);
+    const disconnected = once<TransportClosedError>(codex, 'disconnected');
+    proxy.shut(true);
+    proxy.cut();
+    await disconnected;
+    // Meanwhile the thread is deleted: the server no longer knows it.
+    await observer.request('turn/interrupt', { threadId: gone.thread.id, turnId: gone.turn.id });
+    await storedAsEnded(observer, gone.thread.id, gone.turn.id);
+    await observer.request('thread/delete', { threadId: gone.thread.id });
+    const reconnected = once<ReconnectEvent>(codex, 'reconnect');
+    proxy.shut(false);
+    const event = await reconnected;
+    expect(event.threadIds).toEqual([kept.thread.id]);
+    const error = await goneResult;
+    expect(error).toBeInstanceOf(TransportClosedError);
+    expect((error as Error).message).toContain(`thread ${gone.thread.id} could not be resumed`);
+    expect((error as Error).cause).toBeInstanceOf(InvalidRequestError);
+    expect(await goneSeen).toBe(error);
+    // Nothing waits for ever on the lost thread: the next turn there gets the server's answer.
+    await expect(gone.thread.run('still there?')).rejects.toBeInstanceOf(InvalidRequestError);
+    env.model.releaseHanging();
+    const final = await keptResult;
+    expect(final.status).toBe('completed');
+    expect(agentTexts(final.items)).toEqual(['before the cut', 'after the cut']);
+    env.model.enqueueFor({ threadId: kept.thread.id }, reply.message('again'));
+    expect((await kept.thread.run('two')).finalResponse).toBe('again');
+    expect(codex.closed).toBe(false);
   });
 });
 
