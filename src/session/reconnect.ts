@@ -1,7 +1,7 @@
 import pRetry from 'p-retry';
 import { AuthenticationError, InvalidArgumentError, TransportClosedError } from '../errors.js';
 import type { Notification } from '../generated/methods.js';
-import type { ThreadItem, ThreadReadResponse, Turn } from '../generated/protocol.js';
+import type { ThreadItem, ThreadReadResponse, ThreadResumeResponse, Turn } from '../generated/protocol.js';
 import type { RpcConnection } from '../rpc/connection.js';
 import { parseEndpoint } from '../transport/endpoint.js';
 import type { MessageTransport } from '../transport/transport.js';
@@ -132,10 +132,12 @@ export class Reconnector {
     if (this.#stop.signal.aborted) return;
     const threadIds: string[] = [];
     const recoveredTurnIds: string[] = [];
+    const activeThreads = new Set<string>();
     for (const threadId of parts.loadedThreads) {
       try {
-        await connection.request('thread/resume', { threadId });
+        const { thread } = (await connection.request('thread/resume', { threadId })) as ThreadResumeResponse;
         threadIds.push(threadId);
+        if (thread.status.type === 'active') activeThreads.add(threadId);
       } catch (error) {
         // The new connection dropped too: the loop goes round again.
         if (error instanceof TransportClosedError) return;
@@ -143,20 +145,20 @@ export class Reconnector {
         this.#lose(threadId, dropped, error);
       }
     }
-    // Resumed first, read second: whatever the read does not show yet arrives live.
-    const byThread = new Map<string, TurnHandle[]>();
-    for (const handle of parts.turns.router.running()) {
-      if (!threadIds.includes(handle.threadId)) continue;
-      byThread.set(handle.threadId, [...(byThread.get(handle.threadId) ?? []), handle]);
-    }
-    for (const [threadId, handles] of byThread) {
-      let stored: readonly Turn[];
+    // Resumed first, read second: whatever the read does not show yet arrives live. Read are the
+    // threads where a turn runs, here (handles, a busy tracker) or on the server.
+    for (const threadId of threadIds) {
+      const handles = parts.turns.router.running().filter((handle) => handle.threadId === threadId);
+      if (handles.length === 0 && !parts.turns.trackers.get(threadId).busy && !activeThreads.has(threadId)) continue;
+      let thread: ThreadReadResponse['thread'];
       try {
-        stored = ((await connection.request('thread/read', { threadId, includeTurns: true })) as ThreadReadResponse).thread.turns;
+        thread = ((await connection.request('thread/read', { threadId, includeTurns: true })) as ThreadReadResponse).thread;
       } catch {
         continue;
       }
-      for (const handle of handles) if (this.#recover(handle, stored)) recoveredTurnIds.push(handle.id);
+      for (const handle of handles) if (this.#recover(handle, thread.turns)) recoveredTurnIds.push(handle.id);
+      const adopted = this.#resync(threadId, thread);
+      if (adopted !== undefined) recoveredTurnIds.push(adopted);
     }
     if (this.#again || this.#stop.signal.aborted || parts.link.closedError !== undefined) return;
     parts.listeners.emit('reconnect', { attempts: this.#attempts, threadIds, recoveredTurnIds } satisfies ReconnectEvent);
@@ -199,6 +201,27 @@ export class Reconnector {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Sets the thread's tracker right by what the server stored: a turn that started during the
+   * gap and still runs (another client's, a goal's) is adopted as at its `turn/started` (the
+   * stored turn), so `thread.turns()` hands it out and `turn()` waits for it; a thread the
+   * tracker still counts as busy but the server reports idle, with no turn running, becomes
+   * idle. Returns the id of an adopted turn.
+   */
+  #resync(threadId: string, thread: ThreadReadResponse['thread']): string | undefined {
+    const { turns } = this.#parts;
+    const last = thread.turns.at(-1);
+    const running = thread.status.type === 'active' && last?.status === 'inProgress';
+    if (running && !turns.router.isRouted(last.id)) {
+      this.#parts.feed({ method: 'turn/started', params: { threadId, turn: { ...last, items: [] } } } as Notification);
+      const handle = turns.router.handle(last.id);
+      if (handle !== undefined) this.#recover(handle, thread.turns);
+      return last.id;
+    }
+    if (!running && turns.router.running().every((handle) => handle.threadId !== threadId)) turns.trackers.get(threadId).resyncIdle();
+    return undefined;
   }
 
   /** Delivers what the server stored of `handle`'s turn and the handle has not seen. */

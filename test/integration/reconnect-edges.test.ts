@@ -327,3 +327,57 @@ describe('reconnect: another client’s turn that ends during the gap', () => {
     expect(next.finalResponse).toBe('from B');
   });
 });
+
+describe('reconnect: another client’s turn that starts during the gap', () => {
+  it('is handed out by thread.turns() after the reconnect, and this client’s next turn waits for it', async () => {
+    await using env = await remote({ listen: 'ws' });
+    await using proxy = await cutProxy(env.server.url);
+    const a = await env.connect();
+    const b = await env.connect({ url: proxy.url, reconnect: RECONNECT });
+    const threadOfA = await a.threadStart();
+    env.model.enqueue(reply.message('first'));
+    await threadOfA.run('one');
+    const threadOfB = await b.threadResume(threadOfA.id);
+    const handles = threadOfB.turns();
+    const firstForeign = (async (): Promise<TurnHandle | undefined> => {
+      for await (const handle of handles) return handle;
+      return undefined;
+    })();
+    const disconnected = once<TransportClosedError>(b, 'disconnected');
+    proxy.shut(true);
+    proxy.cut();
+    await disconnected;
+    // A starts a turn while B is away; it is still running when B is back.
+    env.model.enqueue(reply.hang({ before: [output.message('started in the gap')], after: [output.message('ended after')] }), reply.message('from B'));
+    const turnOfA = await threadOfA.turn('long task');
+    const resultOfA = turnOfA.run();
+    await env.model.waitForRequests(2);
+    await storedItem(a, threadOfA.id, turnOfA.id, 'started in the gap');
+    const reconnected = once<ReconnectEvent>(b, 'reconnect');
+    proxy.shut(false);
+    expect((await reconnected).recoveredTurnIds).toEqual([turnOfA.id]);
+    const foreign = (await firstForeign)!;
+    expect(foreign.id).toBe(turnOfA.id);
+    const resultOfB = foreign.run();
+    // Sent now, B's turn would fold into A's: it waits until A's turn is over.
+    const next = threadOfB.run('two');
+    env.model.releaseHanging();
+    expect((await resultOfA).finalResponse).toBe('ended after');
+    const final = await resultOfB;
+    expect(final.status).toBe('completed');
+    expect(agentTexts(final.items)).toEqual(['started in the gap', 'ended after']);
+    const own = await next;
+    expect(own.id).not.toBe(turnOfA.id);
+    expect(own.finalResponse).toBe('from B');
+  });
+});
+
+/** Waits until the server stored an agent message `text` in `turnId`. */
+async function storedItem(observer: Codex, threadId: string, turnId: string, text: string): Promise<void> {
+  for (;;) {
+    const { thread } = await observer.request('thread/read', { threadId, includeTurns: true });
+    const turn = thread.turns.find((t) => t.id === turnId);
+    if (turn !== undefined && agentTexts(turn.items).includes(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
