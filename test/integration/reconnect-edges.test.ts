@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -99,7 +99,9 @@ describe('reconnect: a refused token', () => {
 describe('reconnect over unix://', () => {
   it('a turn cut mid-way through a Unix-socket proxy goes on and completes with every item', async () => {
     await using env = await remote({ listen: 'unix' });
-    const socketPath = path.join(mkdtempSync(path.join(os.tmpdir(), 'sdk-cut-')), 'proxy.sock');
+    const socketDir = mkdtempSync(path.join(os.tmpdir(), 'sdk-cut-'));
+    await using _cleanup = { [Symbol.asyncDispose]: async () => rmSync(socketDir, { recursive: true, force: true }) };
+    const socketPath = path.join(socketDir, 'proxy.sock');
     await using proxy = await cutProxy(env.server.url, { socketPath });
     expect(proxy.url).toBe(`unix://${socketPath}`);
     const codex = await env.connect({ url: proxy.url, reconnect: RECONNECT });
