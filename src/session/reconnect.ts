@@ -145,8 +145,8 @@ export class Reconnector {
         this.#lose(threadId, dropped, error);
       }
     }
-    // Resumed first, read second: whatever the read does not show yet arrives live. Read are the
-    // threads where a turn runs, here (handles, a busy tracker) or on the server.
+    // Resumed first, read second: whatever the read does not show yet arrives live. Only threads
+    // where a turn runs, here (handles, a busy tracker) or on the server, are read.
     for (const threadId of threadIds) {
       const handles = parts.turns.router.running().filter((handle) => handle.threadId === threadId);
       if (handles.length === 0 && !parts.turns.trackers.get(threadId).busy && !activeThreads.has(threadId)) continue;
@@ -177,8 +177,8 @@ export class Reconnector {
   }
 
   /**
-   * The server would not resume `threadId` on the new connection (deleted, archived, unknown to a
-   * restarted server): its running turns end with a `TransportClosedError` naming the thread,
+   * The server would not resume `threadId` on the new connection (deleted, unknown to a restarted
+   * server, never stored): its running turns end with a `TransportClosedError` naming the thread,
    * whose `cause` is the server's refusal; whatever waits on the thread is released, and the
    * thread is no longer resumed by later reconnects.
    */
