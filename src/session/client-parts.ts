@@ -197,8 +197,10 @@ export async function attach(
       // Only the current connection's end matters: one replaced (or never used) ends quietly.
       if (link.connection !== connection) return;
       if (link.onDrop?.(error) === true) {
-        // Its server requests can no longer be answered: their handlers' signals fire.
+        // Its server requests and tool calls can no longer be answered: their signals fire
+        // (the server sends those still pending again to the connection that resumes).
         parts.dispatcher.dropAll('the connection was lost');
+        parts.tools.dropAll('the connection was lost');
         return;
       }
       parts.finish(error);

@@ -17,7 +17,9 @@ export interface ServerRequestContext<M extends ServerRequestMethod = ServerRequ
   /**
    * Fires when the answer no longer matters: the handler's deadline passed (the safe answer was
    * sent), the server withdrew the request (`serverRequest/resolved`, e.g. another client
-   * answered first), the request's turn ended or was interrupted, or the client closed.
+   * answered first), the request's turn ended or was interrupted, the connection dropped (with
+   * `reconnect`, the server sends the request again, with the same id, to the new connection), or
+   * the client closed.
    */
   readonly signal: AbortSignal;
 }

@@ -122,6 +122,19 @@ export class ThreadTracker {
     return this.#watchers.size > 0;
   }
 
+  /**
+   * The server says no turn runs on the thread now (after a reconnect, from `thread/read`):
+   * whatever the tracker still expected from before the gap is over.
+   */
+  resyncIdle(): void {
+    if (!this.busy || this.#ownStarts > 0 || this.#closedError !== undefined) return;
+    // An active goal starts its next turn by itself, maybe right after the read: keep waiting for it.
+    if (this.#goal?.status === 'active') return;
+    this.#settleUncertainty();
+    this.#expectingTurn = false;
+    this.#becomeIdle();
+  }
+
   /** Hands a notification of the thread that changes nothing here to the watchers. */
   notifyWatchers(notification: Notification): void {
     for (const watcher of [...this.#watchers]) watcher.notify(notification);
@@ -463,6 +476,15 @@ export class ThreadTrackers {
   forget(threadId: string): void {
     const tracker = this.#trackers.get(threadId);
     if (tracker?.disposable) this.#trackers.delete(threadId);
+  }
+
+  /**
+   * The thread is lost to this client (it could not be resumed after a reconnect): whatever
+   * waits on it rejects with `error`, and a later use starts from a fresh tracker.
+   */
+  drop(threadId: string, error: Error): void {
+    this.#trackers.get(threadId)?.close(error);
+    this.#trackers.delete(threadId);
   }
 
   /** How many threads are tracked (for leak checks). */

@@ -40,7 +40,8 @@ export type InferSchemaOutput<S> = S extends StandardSchema<unknown, infer Outpu
 export interface ToolCallContext {
   /**
    * Fires when the answer is no longer wanted: the turn was interrupted or aborted, the call's
-   * deadline passed, or the client closed. Pass it on to `fetch` and the like.
+   * deadline passed, the connection dropped (with `reconnect`, the server sends the call again
+   * and the tool runs again), or the client closed. Pass it on to `fetch` and the like.
    */
   readonly signal: AbortSignal;
   readonly threadId: string;
@@ -292,6 +293,15 @@ export class ToolRegistry {
     } else if (notification.method === 'item/completed' && notification.params.item.type === 'dynamicToolCall') {
       this.#calls.get(notification.params.item.id)?.controller.abort(new ToolCallCancelled('the server completed the call without this answer'));
     }
+  }
+
+  /**
+   * The connection dropped (the client reconnects): no answer of a running call can reach the
+   * server any more, so each one's signal fires. The server sends a call still pending to the
+   * connection that resumes the thread, and the tool runs again for it.
+   */
+  dropAll(reason: string): void {
+    for (const call of this.#calls.values()) call.controller.abort(new ToolCallCancelled(reason));
   }
 
   /** The client closed: every running call's signal fires. */

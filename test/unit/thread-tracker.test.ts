@@ -170,4 +170,22 @@ describe('ThreadTracker', () => {
     expect(t.runningTurnId).toBe('S');
     expect(t.busy).toBe(true);
   });
+
+  it('resyncIdle(): a busy state left over from before a reconnect gap ends when the server says idle, unless a goal is active', async () => {
+    const { tracker: t } = tracker();
+    // Its turn/completed was lost in the gap; the server now reports the thread idle.
+    feed(t, n.active, n.started('a'));
+    const waiting = t.whenIdle();
+    t.resyncIdle();
+    await waiting;
+    expect(t.busy).toBe(false);
+    expect(t.runningTurnId).toBeUndefined();
+
+    const { tracker: withGoal } = tracker();
+    feed(withGoal, n.goal('active'));
+    expect(withGoal.busy).toBe(true);
+    withGoal.resyncIdle();
+    // An active goal starts its next turn by itself: the thread stays busy until it does.
+    expect(withGoal.busy).toBe(true);
+  });
 });
