@@ -135,7 +135,7 @@ export function createParts(options: CodexSessionOptions, secrets: string[]): Cl
     experimentalApi: options.experimentalApi ?? true,
     trace: options.trace,
     dispatcher,
-    loadedThreads: new Set(),
+    loadedThreads: turns.loadedThreads,
     reportError,
     link,
     feed: (notification) => {

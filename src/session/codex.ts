@@ -295,6 +295,7 @@ export class Codex implements AsyncDisposable {
     }
     const call: CallOptions = { signal: options.signal, timeoutMs: options.timeoutMs, trace };
     const pending = this.#parts.link.connection!.request(method, params, call);
+    if (method === 'thread/unsubscribe') void pending.then(() => this.#parts.turns.unsubscribed((params as { threadId: string }).threadId), () => undefined);
     return this.#parts.validateResults ? pending.then((result) => checkResult(method, result)) : pending;
   }
 

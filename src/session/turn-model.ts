@@ -16,6 +16,8 @@ export type SendRequest = (method: string, params: unknown) => Promise<unknown>;
 export class TurnModel {
   readonly router = new TurnRouter();
   readonly trackers: ThreadTrackers;
+  /** Threads this client started, resumed or forked and still holds: a reconnect resumes them. */
+  readonly loadedThreads = new Set<string>();
   readonly control: TurnControl;
 
   constructor(send: SendRequest, onAbandoned: (threadId: string, turnId: string) => void) {
@@ -64,8 +66,14 @@ export class TurnModel {
    * new request (a resume installs them again), and its tracker is dropped once idle.
    */
   #gone(threadId: string): void {
+    this.loadedThreads.delete(threadId);
     this.router.setThreadHandlers(threadId, undefined);
     this.trackers.forget(threadId);
+  }
+
+  /** This client unsubscribed from the thread: no reconnect subscribes it again. */
+  unsubscribed(threadId: string): void {
+    this.loadedThreads.delete(threadId);
   }
 
   close(error: Parameters<TurnRouter['failAll']>[0]): void {

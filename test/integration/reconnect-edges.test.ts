@@ -383,3 +383,24 @@ async function storedItem(observer: Codex, threadId: string, turnId: string, tex
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+describe('reconnect: threads this client let go', () => {
+  it('does not resume a thread it unsubscribed from or archived', async () => {
+    await using env = await remote({ listen: 'ws' });
+    await using proxy = await cutProxy(env.server.url);
+    const codex = await env.connect({ url: proxy.url, reconnect: RECONNECT });
+    const [kept, unsubscribed, archived] = [await codex.threadStart(), await codex.threadStart(), await codex.threadStart()];
+    for (const thread of [kept, unsubscribed, archived]) {
+      env.model.enqueueFor({ threadId: thread.id }, reply.message('done'));
+      await thread.run('one');
+    }
+    expect(await codex.request('thread/unsubscribe', { threadId: unsubscribed.id })).toEqual({ status: 'unsubscribed' });
+    await codex.threadArchive(archived.id);
+    const reconnected = once<ReconnectEvent>(codex, 'reconnect');
+    proxy.cut();
+    // Only the thread still held is resumed: a resume would subscribe this client to the others again.
+    expect((await reconnected).threadIds).toEqual([kept.id]);
+    env.model.enqueueFor({ threadId: kept.id }, reply.message('still here'));
+    expect((await kept.run('two')).finalResponse).toBe('still here');
+  });
+});
