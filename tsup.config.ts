@@ -1,3 +1,4 @@
+import { copyFile } from 'node:fs/promises';
 import { defineConfig, type Options } from 'tsup';
 
 const shared: Options = {
@@ -11,7 +12,10 @@ const shared: Options = {
 };
 
 export default defineConfig([
-  { ...shared, format: 'esm', clean: true },
+  // The schema validators (~1.2 MB, minified at codegen) are not bundled: src/generated/validators.ts
+  // requires validators.cjs beside itself at the first check, and the file goes into dist/ as it is,
+  // beside the builds, so one copy serves both and stays out of the source maps.
+  { ...shared, format: 'esm', clean: true, onSuccess: () => copyFile('src/generated/validators.cjs', 'dist/validators.cjs') },
   // p-retry and jose are ESM-only: the CJS build bundles them so `require()` works on every
   // Node 20, not only where `require(esm)` is available.
   { ...shared, format: 'cjs', shims: true, noExternal: ['p-retry', 'is-network-error', 'jose'] },

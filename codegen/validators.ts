@@ -8,6 +8,11 @@
  * each definition becomes one function shared by every validator that reaches it. Descriptions
  * and formats are dropped first (they do not constrain shapes), error messages are off (the SDK
  * words its own from the keyword), and the code is minified. See README "Codex versions".
+ *
+ * Shipping: the code is CommonJS (validators.cjs) behind a small loader (validators.ts) that
+ * `require`s it at the first check. tsup copies the file into dist/ as it is, beside the builds,
+ * instead of bundling it: both builds (and both at once in one process) share one copy, it stays
+ * out of the source maps, and importing the SDK does not parse it until a message is checked.
  */
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
@@ -39,10 +44,10 @@ function strip(value: Json): Json {
 const UCS2LENGTH_REQUIRE = /const (func\d+) = require\("ajv\/dist\/runtime\/ucs2length"\)\.default;/g;
 
 export interface RenderedValidators {
-  /** validators.js: standalone ESM, minified. */
-  readonly js: string;
-  /** validators.d.ts: its types. */
-  readonly dts: string;
+  /** validators.cjs: standalone CommonJS, minified. */
+  readonly cjs: string;
+  /** validators.ts: its types, and the loader that requires it on first use. */
+  readonly loader: string;
 }
 
 export function renderValidators(definitions: ReadonlyMap<string, JsonObject>, methods: ProtocolMethods): RenderedValidators {
@@ -75,9 +80,11 @@ export function renderValidators(definitions: ReadonlyMap<string, JsonObject>, m
   for (const { name, entries } of maps) {
     code += `\nexport const ${name} = {${entries.map(([m, t]) => `${JSON.stringify(m)}: ${exportName(t)}`).join(', ')}};`;
   }
-  const js = transformSync(code, { minify: true, format: 'esm', target: 'node20', legalComments: 'none', treeShaking: true }).code;
+  const cjs = transformSync(code, { minify: true, format: 'cjs', target: 'node20', legalComments: 'none', treeShaking: true }).code;
 
-  const dts = [
+  const loader = [
+    "import { createRequire } from 'node:module';",
+    "import { CodexError } from '../errors.js';",
     "import type { ClientRequestMethod, ServerNotificationMethod, ServerRequestMethod } from './methods.js';",
     '',
     '/** The first mismatch a validator found (Ajv error object, messages off). */',
@@ -94,14 +101,39 @@ export function renderValidators(definitions: ReadonlyMap<string, JsonObject>, m
     '  errors?: readonly ValidationIssue[] | null;',
     '}',
     '',
-    '/** Client request method -> validator of its result. */',
-    'export declare const resultValidators: { readonly [M in ClientRequestMethod]: Validator };',
-    '/** Server request method -> validator of its params (absent for methods without params). */',
-    'export declare const serverRequestParamsValidators: { readonly [M in ServerRequestMethod]?: Validator };',
-    '/** Server request method -> validator of the answer the client sends. */',
-    'export declare const serverResponseValidators: { readonly [M in ServerRequestMethod]: Validator };',
-    '/** Notification method -> validator of its params. */',
-    'export declare const notificationValidators: { readonly [M in ServerNotificationMethod]: Validator };',
+    '/** The compiled validators (validators.cjs), by method. */',
+    'export interface ValidatorTables {',
+    '  /** Client request method -> validator of its result. */',
+    '  readonly resultValidators: { readonly [M in ClientRequestMethod]: Validator };',
+    '  /** Server request method -> validator of its params (absent for methods without params). */',
+    '  readonly serverRequestParamsValidators: { readonly [M in ServerRequestMethod]?: Validator };',
+    '  /** Server request method -> validator of the answer the client sends. */',
+    '  readonly serverResponseValidators: { readonly [M in ServerRequestMethod]: Validator };',
+    '  /** Notification method -> validator of its params. */',
+    '  readonly notificationValidators: { readonly [M in ServerNotificationMethod]: Validator };',
+    '}',
+    '',
+    'let tables: ValidatorTables | undefined;',
+    '',
+    '/**',
+    ' * The validators, loaded on the first call. validators.cjs sits beside this module here and beside',
+    ' * the bundled builds in dist/, so one relative path serves both; `require` keeps the call synchronous',
+    ' * and lets the ESM and the CJS build share one loaded copy.',
+    ' */',
+    'export function validators(): ValidatorTables {',
+    '  if (tables === undefined) {',
+    '    try {',
+    "      tables = createRequire(import.meta.url)('./validators.cjs') as ValidatorTables;",
+    '    } catch (cause) {',
+    '      // Seen when an app bundles the SDK and leaves the file behind.',
+    '      throw new CodexError(',
+    "        `Cannot load the SDK's schema validators: validators.cjs is not beside ${import.meta.url}. An app that bundles the SDK copies node_modules/codex-app-server-sdk/dist/validators.cjs there`,",
+    '        { cause },',
+    '      );',
+    '    }',
+    '  }',
+    '  return tables;',
+    '}',
   ].join('\n');
-  return { js, dts };
+  return { cjs, loader };
 }

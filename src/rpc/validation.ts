@@ -1,18 +1,11 @@
 /**
  * Checks protocol messages against the schema of the codex version the SDK's types come from,
- * with the validators codegen compiled (src/generated/validators.js). Methods the SDK does not
- * know have no validator and pass unchecked.
+ * with the validators codegen compiled (src/generated/validators.cjs, loaded at the first check).
+ * Methods the SDK does not know have no validator and pass unchecked.
  */
 import { InvalidResponseError, ProtocolError } from '../errors.js';
 import { LINE_START_CHARS } from '../transport/jsonl.js';
-import {
-  notificationValidators,
-  resultValidators,
-  serverRequestParamsValidators,
-  serverResponseValidators,
-  type ValidationIssue,
-  type Validator,
-} from '../generated/validators.js';
+import { validators, type ValidationIssue, type Validator } from '../generated/validators.js';
 
 /** Where the first mismatch is (a JSON path such as `$.thread.turns[0]`) and what is wrong there. */
 export interface Mismatch {
@@ -75,24 +68,24 @@ function describe(issue: ValidationIssue): string {
 
 /** Returns `result` when it matches its method's result schema; throws `InvalidResponseError` otherwise. */
 export function checkResult(method: string, result: unknown): unknown {
-  const mismatch = check(validatorFor(resultValidators, method), result);
+  const mismatch = check(validatorFor(validators().resultValidators, method), result);
   if (mismatch !== undefined) throw new InvalidResponseError(method, mismatch.path, mismatch.reason, result);
   return result;
 }
 
 /** The mismatch of a server request's params, if any. */
 export function serverRequestParamsMismatch(method: string, params: unknown): Mismatch | undefined {
-  return check(validatorFor(serverRequestParamsValidators, method), params);
+  return check(validatorFor(validators().serverRequestParamsValidators, method), params);
 }
 
 /** The mismatch of an answer to a server request, if any. */
 export function serverResponseMismatch(method: string, answer: unknown): Mismatch | undefined {
-  return check(validatorFor(serverResponseValidators, method), answer);
+  return check(validatorFor(validators().serverResponseValidators, method), answer);
 }
 
 /** The mismatch of a notification's params, if any. */
 export function notificationMismatch(method: string, params: unknown): Mismatch | undefined {
-  return check(validatorFor(notificationValidators, method), params);
+  return check(validatorFor(validators().notificationValidators, method), params);
 }
 
 /** A `ProtocolError` for a notification whose params do not match its method's schema, if they do not. */

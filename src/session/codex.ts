@@ -19,10 +19,8 @@ import { SCHEMA_CODEX_VERSION } from '../generated/version.js';
 import { isSupportedCodexVersion, parseServerVersion, SUPPORTED_CODEX_RANGE } from './codex-version.js';
 import type { CallOptions } from '../rpc/connection.js';
 import { checkResult } from '../rpc/validation.js';
-import type { CommandEnvironment } from '../transport/command-env.js';
 import { checkTrace, type TraceContext } from '../rpc/trace.js';
-import type { ConfigObject } from '../transport/config-flags.js';
-import { planLaunch } from '../transport/launch.js';
+import { planLaunch, type CodexSpawnOptions } from '../transport/launch.js';
 import { addSecret, MIN_SECRET_PIECE } from '../transport/stderr-tail.js';
 import { StdioTransport } from '../transport/stdio.js';
 import type { MessageTransport } from '../transport/transport.js';
@@ -38,27 +36,7 @@ import { Thread, type ThreadSession } from './thread.js';
 import { checkBoolean, checkCodexOptions, checkListener, checkObject, checkSessionOptions } from './validate.js';
 import { toDynamicTools, type ToolSpec } from './tools.js';
 
-/** How `Codex.start()` spawns the app-server. */
-export interface CodexSpawnOptions {
-  /** Path of a `codex` executable. Default: the native binary of the pinned `@openai/codex`. */
-  readonly codexPath?: string | undefined;
-  /** The whole argv to spawn instead (executable first), for tests and wrappers. `config` flags are appended. */
-  readonly launchArgs?: readonly string[] | undefined;
-  /** Config overrides, each passed as `--config key=<TOML value>`; nested objects become dotted keys. */
-  readonly config?: ConfigObject | undefined;
-  /** Sets `CODEX_HOME` for the server: where config, auth and thread rollouts live. */
-  readonly codexHome?: string | undefined;
-  /** Working directory of the server process. */
-  readonly cwd?: string | undefined;
-  /** Environment variables merged over `process.env`; `undefined` removes one. */
-  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
-  /**
-   * What the commands the model runs see of that environment. Default `'core'`: `PATH`, `HOME`,
-   * `USER`, `SHELL`, `TMPDIR` and the like, no secrets. `{ include: ['NAME', 'PREFIX_*'] }` adds
-   * variables by name or glob; `'all'` passes everything. The server itself always gets it all.
-   */
-  readonly commandEnvironment?: CommandEnvironment | undefined;
-}
+export type { CodexSpawnOptions } from '../transport/launch.js';
 
 /** Options of the session itself, the same for `Codex.start()` and `Codex.connect()`. */
 export interface CodexSessionOptions {

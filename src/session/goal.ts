@@ -1,8 +1,8 @@
-import { AbortError, CodexError, InvalidArgumentError, StreamConsumedError, TurnTimeoutError } from '../errors.js';
+import { AbortError, CodexError, InvalidArgumentError, TurnTimeoutError } from '../errors.js';
 import type { Notification } from '../generated/methods.js';
 import type { ThreadGoal, TokenUsageBreakdown, TurnSteerResponse } from '../generated/protocol.js';
-import { Broadcast } from './broadcast.js';
 import { deadlineIn, withDeadline, type Deadline } from './deadline.js';
+import { HandleCore } from './handle-core.js';
 import type { SteerInput } from './inputs.js';
 import type { TraceContext } from '../rpc/trace.js';
 import { finalResponseOf, initialTurnState, reduceTurn, toTurnResult, turnIdOf, type TurnResult, type TurnState } from './reducer.js';
@@ -207,19 +207,14 @@ function checkGoalArguments(objective: unknown, options: GoalOptions): void {
 export class GoalHandle implements AsyncIterable<Notification> {
   readonly threadId: string;
   readonly #context: GoalContext;
-  readonly #events: Broadcast<Notification>;
+  /** The stream, the end, the outcome and the timers (shared with TurnHandle). */
+  readonly #core: HandleCore<GoalResult>;
   #state: GoalState;
-  readonly #done: Promise<void>;
-  #settleDone!: () => void;
   #finished = false;
   #release: (() => void) | undefined;
   readonly #unwatch: () => void;
   /** Fires when the handle is done: ends its idle wait and signal listener. */
   readonly #stopWaiting = new AbortController();
-  #stopError: CodexError | undefined;
-  #closedError: Error | undefined;
-  #result: Promise<GoalResult> | undefined;
-  readonly #timers = new Set<NodeJS.Timeout>();
   #onTurnStarted: (() => void) | undefined;
 
   /** @internal Created by `thread.goal()`. */
@@ -228,9 +223,7 @@ export class GoalHandle implements AsyncIterable<Notification> {
     this.threadId = context.threadId;
     this.#release = release;
     this.#state = initialGoalState(context.threadId);
-    // Iterating after the events were released (after `run()`) fails with StreamConsumedError, as for turns.
-    this.#events = new Broadcast<Notification>({ missed: (count) => new StreamConsumedError(`The goal on thread ${this.threadId}`, count) });
-    this.#done = new Promise((resolve) => (this.#settleDone = resolve));
+    this.#core = new HandleCore(`The goal on thread ${this.threadId}`);
     this.#unwatch = context.tracker.watch({
       notify: (notification) => this.#observe(notification),
       close: (error) => this.#fail(error),
@@ -249,16 +242,16 @@ export class GoalHandle implements AsyncIterable<Notification> {
 
   /** Resolves when the goal's handle has ended, however it ended. Never rejects. */
   whenDone(): Promise<void> {
-    return this.#done;
+    return this.#core.done;
   }
 
   /** The goal's notifications, in order; see the class comment. */
   stream(): AsyncIterable<Notification> {
-    return { [Symbol.asyncIterator]: () => this.#events.subscribe() };
+    return this.#core.stream();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Notification> {
-    return this.#events.subscribe();
+    return this.#core.subscribe();
   }
 
   /**
@@ -268,15 +261,7 @@ export class GoalHandle implements AsyncIterable<Notification> {
    * `run()`, not after: it consumes the stream.
    */
   run(): Promise<GoalResult> {
-    if (this.#result === undefined) {
-      this.#events.anchor();
-      this.#result = this.#done.then(() => {
-        if (this.#stopError !== undefined) throw this.#stopError;
-        if (this.#closedError !== undefined) throw this.#closedError;
-        return toGoalResult(this.#state);
-      });
-    }
-    return this.#result;
+    return this.#core.outcome(() => toGoalResult(this.#state));
   }
 
   /** Pauses the goal: its running turn finishes, no further turn starts, and the stream ends after it. */
@@ -313,7 +298,7 @@ export class GoalHandle implements AsyncIterable<Notification> {
     if (this.done) return;
     // A turn may be starting (set a moment ago, or a continuation): interrupt it once it has.
     if (this.#state.runningTurnId === undefined && this.#context.tracker.busy) {
-      await Promise.race([new Promise<void>((resolve) => (this.#onTurnStarted = resolve)), this.#done, this.#delay(1_000)]);
+      await Promise.race([new Promise<void>((resolve) => (this.#onTurnStarted = resolve)), this.#core.done, this.#delay(1_000)]);
     }
     const turnId = this.#state.runningTurnId;
     if (turnId === undefined || this.done) return;
@@ -337,7 +322,7 @@ export class GoalHandle implements AsyncIterable<Notification> {
       const expire = (): void => this.#stop(new TurnTimeoutError('deadline', deadline.timeoutMs, undefined, this.#state.runningTurnId));
       const left = deadline.at - performance.now();
       if (left <= 0) expire();
-      else this.#timer(expire, left);
+      else this.#core.timer(expire, left);
     }
     if (signal !== undefined) {
       const onAbort = (): void => this.#stop(new AbortError('goal()', signal.reason));
@@ -369,7 +354,7 @@ export class GoalHandle implements AsyncIterable<Notification> {
       method === 'thread/goal/cleared' ||
       (state !== before && method === 'turn/started') ||
       isGoalTurn(state, notification);
-    if (ours) this.#events.push(notification);
+    if (ours) this.#core.events.push(notification);
     if (method === 'turn/started' && state.runningTurnId !== undefined) {
       this.#onTurnStarted?.();
       this.#onTurnStarted = undefined;
@@ -382,22 +367,15 @@ export class GoalHandle implements AsyncIterable<Notification> {
    * once the turn has stopped or, if the server does not confirm within `interruptGraceMs`, without.
    */
   #stop(error: CodexError): void {
-    if (this.#finished || this.#stopError !== undefined) return;
-    this.#stopError = error;
-    const grace = new Promise<void>((resolve) => this.#timer(resolve, this.#context.session.defaults.interruptGraceMs));
-    const stopped = Promise.race([this.#done, grace]).then(() => {
-      const last = this.#state.turns.at(-1);
-      if (error instanceof TurnTimeoutError && last !== undefined) (error as { turn: TurnResult | undefined }).turn = toTurnResult(last);
-      this.#finish();
-    });
-    this.#events.end(error, stopped);
+    if (this.#finished) return;
+    const graceMs = this.#context.session.defaults.interruptGraceMs;
+    if (!this.#core.stop(error, graceMs, () => this.#state.turns.at(-1), () => this.#finish())) return;
     this.interrupt().catch(() => undefined);
   }
 
   #fail(error: Error): void {
     if (this.#finished) return;
-    this.#closedError = error;
-    this.#events.end(this.#stopError ?? error);
+    this.#core.close(error);
     this.#finish();
   }
 
@@ -406,26 +384,15 @@ export class GoalHandle implements AsyncIterable<Notification> {
     this.#finished = true;
     this.#unwatch();
     this.#stopWaiting.abort();
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    this.#events.end();
+    this.#core.events.end();
     this.#release?.();
     this.#release = undefined;
     this.#onTurnStarted?.();
-    this.#settleDone();
-  }
-
-  #timer(run: () => void, ms: number): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      run();
-    }, ms);
-    this.#timers.add(timer);
-    return timer;
+    this.#core.settle();
   }
 
   #delay(ms: number): Promise<void> {
-    return new Promise((resolve) => this.#timer(resolve, ms));
+    return new Promise((resolve) => this.#core.timer(resolve, ms));
   }
 }
 

@@ -1,7 +1,7 @@
-import { AbortError, brand, CodexError, InvalidRequestError, StreamConsumedError, TransportClosedError, TurnTimeoutError } from '../errors.js';
+import { AbortError, brand, CodexError, InvalidRequestError, TransportClosedError, TurnTimeoutError } from '../errors.js';
 import type { Notification } from '../generated/methods.js';
 import type { TurnError, TurnSteerResponse } from '../generated/protocol.js';
-import { Broadcast } from './broadcast.js';
+import { HandleCore } from './handle-core.js';
 import { DeltaTextIterator } from './text-stream.js';
 import { checkObject, checkString } from './validate.js';
 import type { SteerInput, TurnInput } from './inputs.js';
@@ -68,24 +68,17 @@ export class TurnHandle implements AsyncIterable<Notification> {
   readonly id: string;
   readonly threadId: string;
 
-  /** Iterating after the events were released (e.g. after `run()`) fails with StreamConsumedError. */
-  readonly #events = new Broadcast<Notification>({ missed: (count) => new StreamConsumedError(`Turn ${this.id}`, count) });
+  /** The stream, the end, the outcome and the timers (shared with GoalHandle). */
+  readonly #core: HandleCore<TurnResult>;
   readonly #control: TurnControl;
   readonly #parseOutput: boolean;
   #state: TurnState;
-  readonly #done: Promise<void>;
-  #settleDone!: () => void;
   /** Settles at `turn/started`. */
   readonly #started: Promise<void>;
   #settleStarted!: () => void;
-  #closedError: TransportClosedError | undefined;
-  /** Why the SDK stopped the turn (the caller's abort, the deadline, a stall); what run() throws. */
-  #stopError: CodexError | undefined;
   /** The server never confirmed the stop within the grace period: the SDK stopped waiting. */
   #abandoned = false;
-  #result: Promise<TurnResult> | undefined;
   #limits: TurnLimits = { interruptGraceMs: 10_000 };
-  readonly #timers = new Set<NodeJS.Timeout>();
   #stallTimer: NodeJS.Timeout | undefined;
   /** Retry errors seen since the last real progress: the stall clock runs. */
   #retrying = false;
@@ -99,13 +92,10 @@ export class TurnHandle implements AsyncIterable<Notification> {
     this.#control = control;
     this.#parseOutput = parseOutput;
     this.#state = initialTurnState(threadId, turnId);
-    this.#done = new Promise((resolve) => {
-      this.#settleDone = resolve;
-    });
+    this.#core = new HandleCore(`Turn ${turnId}`);
     this.#started = new Promise((resolve) => {
       this.#settleStarted = resolve;
     });
-    void this.#done.then(() => this.#clearTimers());
   }
 
   /** The turn folded so far (`reduceTurn` over every notification of this turn). */
@@ -118,21 +108,21 @@ export class TurnHandle implements AsyncIterable<Notification> {
    * turn the server would not stop (see `interruptGraceMs`).
    */
   get done(): boolean {
-    return this.#state.completed || this.#closedError !== undefined || this.#abandoned;
+    return this.#state.completed || this.#core.closedError !== undefined || this.#abandoned;
   }
 
   /** Resolves when the turn has ended, however it ended. Never rejects. */
   whenDone(): Promise<void> {
-    return this.#done;
+    return this.#core.done;
   }
 
   /** This turn's notifications, in order; ends right after `turn/completed`. */
   stream(): AsyncIterable<Notification> {
-    return { [Symbol.asyncIterator]: () => this.#events.subscribe() };
+    return this.#core.stream();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Notification> {
-    return this.#events.subscribe();
+    return this.#core.subscribe();
   }
 
   /**
@@ -144,7 +134,7 @@ export class TurnHandle implements AsyncIterable<Notification> {
     checkObject(options, 'options');
     const separator = options.separator ?? '\n\n';
     checkString(separator, 'separator', true);
-    return { [Symbol.asyncIterator]: () => new DeltaTextIterator(this.#events.subscribe(), separator) };
+    return { [Symbol.asyncIterator]: () => new DeltaTextIterator(this.#core.subscribe(), separator) };
   }
 
   /**
@@ -155,12 +145,8 @@ export class TurnHandle implements AsyncIterable<Notification> {
    * after: it consumes the stream.
    */
   run<Parsed = unknown>(): Promise<TurnResult<Parsed>> {
-    if (this.#result === undefined) {
-      this.#events.anchor();
-      this.#result = this.#done.then(() => this.#outcome());
-    }
     // `parsed` is JSON.parse of the final answer: its type is the caller's claim, as with fetch's json().
-    return this.#result as Promise<TurnResult<Parsed>>;
+    return this.#core.outcome(() => this.#result()) as Promise<TurnResult<Parsed>>;
   }
 
   /**
@@ -178,7 +164,7 @@ export class TurnHandle implements AsyncIterable<Notification> {
       // the server knows no active turn yet: try again once it has started, or every second.
       if (!(error instanceof InvalidRequestError) || this.#state.turn !== undefined) throw error;
       for (let attempt = 0; ; attempt++) {
-        await Promise.race([this.#started, this.#done, delay(1_000)]);
+        await Promise.race([this.#started, this.#core.done, delay(1_000)]);
         if (this.done) return;
         try {
           await this.#control.interrupt(this.threadId, this.id);
@@ -201,7 +187,7 @@ export class TurnHandle implements AsyncIterable<Notification> {
     const before = this.#state;
     const state = reduceTurn(before, notification);
     this.#state = state;
-    this.#events.push(notification);
+    this.#core.events.push(notification);
     this.#progress(notification);
     // Hot path: most notifications (deltas) leave the state as it was, and then there is
     // nothing more to check. When it does change, it may have started or completed the turn.
@@ -213,9 +199,8 @@ export class TurnHandle implements AsyncIterable<Notification> {
   /** @internal The connection ended before the turn did. */
   fail(error: TransportClosedError): void {
     if (this.done) return;
-    this.#closedError = error;
-    this.#events.end(this.#stopError ?? error);
-    this.#settleDone();
+    this.#core.close(error);
+    this.#core.settle();
   }
 
   /**
@@ -235,7 +220,7 @@ export class TurnHandle implements AsyncIterable<Notification> {
       const expire = (): void => this.#stop(new TurnTimeoutError('deadline', deadline.timeoutMs, undefined, this.id));
       const left = deadline.at - performance.now();
       if (left <= 0) expire();
-      else this.#timer(expire, left);
+      else this.#core.timer(expire, left);
     }
     // Retry errors may have come before the limits did (buffered while turn/start was in flight).
     if (this.#retrying) this.#armStall();
@@ -263,20 +248,17 @@ export class TurnHandle implements AsyncIterable<Notification> {
    * The thread's tracker then still counts the turn as running until the server says otherwise.
    */
   #stop(error: CodexError): void {
-    if (this.done || this.#stopError !== undefined) return;
-    this.#stopError = error;
-    const grace = new Promise<void>((resolve) => this.#timer(resolve, this.#limits.interruptGraceMs));
-    const stopped = Promise.race([this.#done, grace]).then(() => {
-      if (error instanceof TurnTimeoutError) (error as { turn: TurnResult | undefined }).turn = toTurnResult(this.#state);
+    if (this.done) return;
+    const abandonIfRunning = (): void => {
       if (!this.done) this.#abandon();
-    });
-    this.#events.end(error, stopped);
+    };
+    if (!this.#core.stop(error, this.#limits.interruptGraceMs, () => this.#state, abandonIfRunning)) return;
     this.interrupt().catch(() => undefined);
   }
 
   #abandon(): void {
     this.#abandoned = true;
-    this.#settleDone();
+    this.#core.settle();
     this.#control.abandoned?.(this.threadId, this.id);
   }
 
@@ -298,31 +280,16 @@ export class TurnHandle implements AsyncIterable<Notification> {
     const ms = this.#limits.stallTimeoutMs;
     if (ms === undefined || !Number.isFinite(ms) || this.#holds > 0 || this.done) return;
     clearTimeout(this.#stallTimer);
-    this.#stallTimer = this.#timer(() => this.#stop(new TurnTimeoutError('stalled', ms, undefined, this.id)), ms);
-  }
-
-  #timer(run: () => void, ms: number): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      run();
-    }, ms);
-    this.#timers.add(timer);
-    return timer;
-  }
-
-  #clearTimers(): void {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+    this.#stallTimer = this.#core.timer(() => this.#stop(new TurnTimeoutError('stalled', ms, undefined, this.id)), ms);
   }
 
   #finish(): void {
-    this.#events.end();
-    this.#settleDone();
+    this.#core.events.end();
+    this.#core.settle();
   }
 
-  #outcome(): TurnResult {
-    if (this.#stopError !== undefined) throw this.#stopError;
-    if (this.#closedError !== undefined) throw this.#closedError;
+  /** The result `run()` gives once the turn ended on its own (not stopped by the SDK, connection up). */
+  #result(): TurnResult {
     const result = toTurnResult(this.#state);
     if (result.status === 'failed') throw new TurnFailedError(result, result.error ?? null);
     if (!this.#parseOutput) return result;

@@ -7,13 +7,27 @@ import { moveSecretsOffArgv } from './config-secrets.js';
 import { isRedactable, SECRET_NAME, secretsOf } from './stderr-tail.js';
 import type { TomlValue } from './toml.js';
 
-export interface LaunchOptions {
+// Declared here, beside planLaunch that reads it, and re-exported as is by the client
+// (src/session/codex.ts): each field and its doc live once.
+/** How `Codex.start()` spawns the app-server. */
+export interface CodexSpawnOptions {
+  /** Path of a `codex` executable. Default: the native binary of the pinned `@openai/codex`. */
   readonly codexPath?: string | undefined;
+  /** The whole argv to spawn instead (executable first), for tests and wrappers. `config` flags are appended. */
   readonly launchArgs?: readonly string[] | undefined;
+  /** Config overrides, each passed as `--config key=<TOML value>`; nested objects become dotted keys. */
   readonly config?: ConfigObject | undefined;
+  /** Sets `CODEX_HOME` for the server: where config, auth and thread rollouts live. */
   readonly codexHome?: string | undefined;
+  /** Working directory of the server process. */
   readonly cwd?: string | undefined;
+  /** Environment variables merged over `process.env`; `undefined` removes one. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * What the commands the model runs see of that environment. Default `'core'`: `PATH`, `HOME`,
+   * `USER`, `SHELL`, `TMPDIR` and the like, no secrets. `{ include: ['NAME', 'PREFIX_*'] }` adds
+   * variables by name or glob; `'all'` passes everything. The server itself always gets it all.
+   */
   readonly commandEnvironment?: CommandEnvironment | undefined;
 }
 
@@ -35,7 +49,7 @@ export interface Launch {
  * `process.env` with `env` merged over it (`undefined` removes a variable), plus the secrets
  * moved off the command line.
  */
-export function planLaunch(options: LaunchOptions): Launch {
+export function planLaunch(options: CodexSpawnOptions): Launch {
   const policy = commandEnvironmentConfig(options.commandEnvironment, options.config);
   const moved = options.config === undefined ? undefined : moveSecretsOffArgv(options.config);
   const merged: Record<string, string | undefined> = { ...process.env, ...options.env, ...moved?.env };

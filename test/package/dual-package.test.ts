@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 // The dual-package hazard: an app (or a test runner) that loads both the ESM and the CJS build
@@ -75,5 +76,37 @@ describe('dual-package hazard: the ESM and CJS builds in one process', () => {
     expect(out.plainIsNot).toBe(false);
     expect(out.cjsRetriesEsm).toBe(3);
     expect(out.esmRetriesCjs).toBe(3);
+  });
+});
+
+// The schema validators ship once, as dist/validators.cjs beside both builds, and are loaded at
+// the first check, not at import: both builds in one process must check results with that one copy.
+const VALIDATION_SCRIPT = `
+import { createRequire } from 'node:module';
+const require = createRequire(process.cwd() + '/');
+const loaded = () => Object.keys(require.cache).filter((file) => file.endsWith('validators.cjs'));
+const esm = await import('codex-app-server-sdk');
+const cjs = require('codex-app-server-sdk');
+const out = { loadedAtImport: loaded().length };
+const script = JSON.stringify({ 'thread/read': [{ reply: { thread: null } }], 'model/list': [{ reply: { data: [], nextCursor: null } }] });
+for (const [label, lib] of [['esm', esm], ['cjs', cjs]]) {
+  const codex = await lib.Codex.start({ launchArgs: [process.execPath, process.env.FAKE, script], onWarning: () => undefined });
+  const bad = await codex.request('thread/read', { threadId: 't' }).catch((error) => error);
+  const good = await codex.request('model/list', {});
+  await codex.close();
+  out[label] = { invalid: bad instanceof esm.InvalidResponseError && bad instanceof cjs.InvalidResponseError, path: bad.path, reason: bad.reason, valid: good.data };
+}
+out.loadedAfter = loaded().map((file) => file.slice(process.cwd().length + 1));
+console.log(JSON.stringify(out));
+`;
+
+describe('schema validators in the built package', () => {
+  it('are loaded at the first check, once, and check results in both builds', () => {
+    const fake = fileURLToPath(new URL('test/fixtures/fake-app-server.mjs', root));
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', VALIDATION_SCRIPT], { cwd: root, encoding: 'utf8', env: { ...process.env, FAKE: fake } }),
+    ) as Record<string, unknown>;
+    const checked = { invalid: true, path: '$.thread', reason: 'must be object', valid: [] };
+    expect(out).toEqual({ loadedAtImport: 0, esm: checked, cjs: checked, loadedAfter: ['dist/validators.cjs'] });
   });
 });
