@@ -27,6 +27,7 @@ export async function generateFromSchema(schemaDir: string): Promise<Map<string,
       `/**\n * Every type of the Codex app-server protocol (both schema bundles), from json-schema-to-typescript.\n */\n\n${protocol}`,
     ],
     ['validators.cjs', validators.cjs],
+    ['validators.d.cts', validators.dcts],
     ['validators.ts', validators.loader],
     [
       'version.ts',

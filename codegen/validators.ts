@@ -9,10 +9,11 @@
  * and formats are dropped first (they do not constrain shapes), error messages are off (the SDK
  * words its own from the keyword), and the code is minified. See README "Codex versions".
  *
- * Shipping: the code is CommonJS (validators.cjs) behind a small loader (validators.ts) that
- * `require`s it at the first check. tsup copies the file into dist/ as it is, beside the builds,
- * instead of bundling it: both builds (and both at once in one process) share one copy, it stays
- * out of the source maps, and importing the SDK does not parse it until a message is checked.
+ * Shipping: the code is a plain CommonJS module (validators.cjs: `module.exports = {...}`, no
+ * `__esModule` mark, so a default import is the exports object everywhere) that validators.ts
+ * imports. tsup leaves that import as it is and copies the file into dist/ beside the builds:
+ * both builds (and both at once in one process) share one copy, it stays out of the source maps,
+ * and an app's bundler follows the import like any other.
  */
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
@@ -46,7 +47,9 @@ const UCS2LENGTH_REQUIRE = /const (func\d+) = require\("ajv\/dist\/runtime\/ucs2
 export interface RenderedValidators {
   /** validators.cjs: standalone CommonJS, minified. */
   readonly cjs: string;
-  /** validators.ts: its types, and the loader that requires it on first use. */
+  /** validators.d.cts: the type of its exports. */
+  readonly dcts: string;
+  /** validators.ts: the types, and the import of validators.cjs. */
   readonly loader: string;
 }
 
@@ -77,15 +80,17 @@ export function renderValidators(definitions: ReadonlyMap<string, JsonObject>, m
   let code = standaloneCode(ajv, refs);
   if (/require\(/.test(code.replace(UCS2LENGTH_REQUIRE, ''))) throw new Error('codegen: Ajv standalone code needs a runtime helper the SDK does not inline');
   code = code.replace(UCS2LENGTH_REQUIRE, (_, name: string) => `const ${name} = (s) => { let n = 0; for (const _c of s) n++; return n; };`);
-  for (const { name, entries } of maps) {
-    code += `\nexport const ${name} = {${entries.map(([m, t]) => `${JSON.stringify(m)}: ${exportName(t)}`).join(', ')}};`;
-  }
+  // Plain CommonJS: the exports become local constants, and the tables the one module.exports.
+  code = code.replace(/\bexport const /g, 'const ');
+  if (/\bexport\b/.test(code.replace(/"[^"]*"/g, ''))) throw new Error('codegen: Ajv standalone code has an export the SDK does not turn into CommonJS');
+  const tables = maps.map(({ name, entries }) => `${name}: {${entries.map(([m, t]) => `${JSON.stringify(m)}: ${exportName(t)}`).join(', ')}}`);
+  code += `\nmodule.exports = {${tables.join(', ')}};`;
   const cjs = transformSync(code, { minify: true, format: 'cjs', target: 'node20', legalComments: 'none', treeShaking: true }).code;
+  const dcts = ["import type { ValidatorTables } from './validators.js';", '', 'declare const tables: ValidatorTables;', 'export = tables;'].join('\n');
 
   const loader = [
-    "import { createRequire } from 'node:module';",
-    "import { CodexError } from '../errors.js';",
     "import type { ClientRequestMethod, ServerNotificationMethod, ServerRequestMethod } from './methods.js';",
+    "import tables from './validators.cjs';",
     '',
     '/** The first mismatch a validator found (Ajv error object, messages off). */',
     'export interface ValidationIssue {',
@@ -113,27 +118,13 @@ export function renderValidators(definitions: ReadonlyMap<string, JsonObject>, m
     '  readonly notificationValidators: { readonly [M in ServerNotificationMethod]: Validator };',
     '}',
     '',
-    'let tables: ValidatorTables | undefined;',
-    '',
     '/**',
-    ' * The validators, loaded on the first call. validators.cjs sits beside this module here and beside',
-    ' * the bundled builds in dist/, so one relative path serves both; `require` keeps the call synchronous',
-    ' * and lets the ESM and the CJS build share one loaded copy.',
+    ' * The validators. validators.cjs sits beside this module here and beside the builds in dist/',
+    ' * (tsup keeps this import as it is), so the ESM and the CJS build share one loaded copy.',
     ' */',
     'export function validators(): ValidatorTables {',
-    '  if (tables === undefined) {',
-    '    try {',
-    "      tables = createRequire(import.meta.url)('./validators.cjs') as ValidatorTables;",
-    '    } catch (cause) {',
-    '      // Seen when an app bundles the SDK and leaves the file behind.',
-    '      throw new CodexError(',
-    "        `Cannot load the SDK's schema validators: validators.cjs is not beside ${import.meta.url}. An app that bundles the SDK copies node_modules/codex-app-server-sdk/dist/validators.cjs there`,",
-    '        { cause },',
-    '      );',
-    '    }',
-    '  }',
     '  return tables;',
     '}',
   ].join('\n');
-  return { cjs, loader };
+  return { cjs, dcts, loader };
 }

@@ -1,6 +1,6 @@
 /**
  * Checks protocol messages against the schema of the codex version the SDK's types come from,
- * with the validators codegen compiled (src/generated/validators.cjs, loaded at the first check).
+ * with the validators codegen compiled (src/generated/validators.cjs).
  * Methods the SDK does not know have no validator and pass unchecked.
  */
 import { InvalidResponseError, ProtocolError } from '../errors.js';
