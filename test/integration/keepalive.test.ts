@@ -11,7 +11,9 @@ import { remote } from '../helpers/remote.js';
 // black hole, neither side told) ends within about interval + timeout instead of hanging, or,
 // with `reconnect`, comes back once the path does.
 
-const KEEP_ALIVE = { intervalMs: 200, timeoutMs: 300 } as const;
+// A pong from the real server can take over 300 ms when the suite loads this 2-core machine, so
+// the timeout is generous: the tests assert that a silent connection ends and why, not how fast.
+const KEEP_ALIVE = { intervalMs: 200, timeoutMs: 2_000 } as const;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const once = <T>(codex: Codex, event: 'disconnected' | 'reconnect' | 'close'): Promise<T> =>
@@ -27,13 +29,17 @@ afterEach(() => {
 });
 
 describe.each(['ws', 'unix'] as const)('keepAlive over %s', (listen) => {
-  it('the real app-server answers pings: the connection lives on through many intervals', async () => {
+  it('the real app-server answers pings: pongs come back and the connection lives on', async () => {
     await using env = await remote({ listen });
     const pings = vi.spyOn(WebSocket.prototype, 'ping');
-    // Were a pong missing, the client would drop 350 ms after connecting.
-    const codex = await env.connect({ keepAlive: { intervalMs: 50, timeoutMs: 300 } });
-    await sleep(1_000);
-    expect(pings.mock.calls.length).toBeGreaterThanOrEqual(5);
+    const emit = vi.spyOn(WebSocket.prototype, 'emit');
+    const pongs = (): number => emit.mock.calls.filter(([event]) => event === 'pong').length;
+    const codex = await env.connect({ keepAlive: { intervalMs: 50, timeoutMs: 5_000 } });
+    const until = Date.now() + 15_000;
+    while (pongs() < 5 && Date.now() < until) await sleep(50);
+    // (codex 0.171 answers each ping with two pongs; the heartbeat needs one.)
+    expect(pongs()).toBeGreaterThanOrEqual(5);
+    expect(pings.mock.calls.length).toBeGreaterThanOrEqual(3);
     expect(codex.closed).toBe(false);
     env.model.enqueue(reply.message('still here'));
     const thread = await codex.threadStart();
@@ -81,7 +87,7 @@ describe('a connection that goes silent', () => {
     const codex = await env.connect({
       url: proxy.url,
       keepAlive: KEEP_ALIVE,
-      connectTimeoutMs: 500,
+      connectTimeoutMs: 1_000,
       reconnect: { retries: 50, minDelayMs: 20, maxDelayMs: 200 },
     });
     env.model.enqueue(reply.message('first'));
@@ -98,7 +104,7 @@ describe('a connection that goes silent', () => {
     const dropped = await within(disconnected, 15_000, 'the disconnected event');
     expect(dropped.message).toContain(`no pong within ${KEEP_ALIVE.timeoutMs} ms`);
     // Dials during the freeze get no upgrade answer; once it lifts, one gets through.
-    await sleep(700);
+    await sleep(1_200);
     expect(codex.closed).toBe(false);
     proxy.thaw();
     const event = await within(reconnected, 15_000, 'the reconnect event');
