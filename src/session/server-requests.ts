@@ -93,6 +93,7 @@ export interface DispatcherOptions {
 /** A server request still waiting for its answer. */
 interface Pending {
   readonly controller: AbortController;
+  readonly threadId: string | undefined;
   readonly turnId: string | undefined;
   /** For `item/tool/call`: the call id, which its `dynamicToolCall` item carries. */
   readonly callId: string | undefined;
@@ -137,7 +138,7 @@ export class ServerRequestDispatcher {
     }
     if (this.#closed) return NO_ANSWER;
     const ids = idsOf(params);
-    const pending: Pending = { controller: new AbortController(), turnId: ids.turnId, callId: method === 'item/tool/call' ? callIdOf(params) : undefined, unwanted: false };
+    const pending: Pending = { controller: new AbortController(), threadId: ids.threadId, turnId: ids.turnId, callId: method === 'item/tool/call' ? callIdOf(params) : undefined, unwanted: false };
     this.#running.set(requestId, pending);
     try {
       const answer = await this.#answer(method, params, requestId, ids, pending.controller);
@@ -231,9 +232,14 @@ export class ServerRequestDispatcher {
       if (typeof turn?.id !== 'string') return;
       for (const pending of this.#running.values()) if (pending.turnId === turn.id) unwanted(pending, `turn ${turn.id} ended`);
     } else if (notification.method === 'item/completed') {
-      const item = (notification.params as { item?: { type?: unknown; id?: unknown } | undefined } | undefined)?.item;
+      const { item, threadId, turnId } = (notification.params ?? {}) as { item?: { type?: unknown; id?: unknown }; threadId?: unknown; turnId?: unknown };
       if (item?.type !== 'dynamicToolCall' || typeof item.id !== 'string') return;
-      for (const pending of this.#running.values()) if (pending.callId === item.id) unwanted(pending, 'the server completed the tool call without this answer');
+      // Call ids come from the model: only the same turn of the same thread means the same call.
+      for (const pending of this.#running.values()) {
+        if (pending.callId === item.id && pending.turnId === turnId && pending.threadId === threadId) {
+          unwanted(pending, 'the server completed the tool call without this answer');
+        }
+      }
     }
   }
 

@@ -162,6 +162,35 @@ describe('answers nobody waits for', () => {
     expect(errors).toEqual([]);
   });
 
+  it('writes no answer for a tool call whose item the server completed without it; the same call id elsewhere is another call', async () => {
+    const reasons: string[] = [];
+    const completedItem = (threadId: string, turnId: string) => ({
+      notify: { method: 'item/completed', params: { threadId, turnId, item: { type: 'dynamicToolCall', id: 'c1', tool: 'lookup', arguments: {}, status: 'failed' } } },
+    });
+    await using codex = await startFake(
+      {
+        $echoResponses: true,
+        'x/go': [{ reply: {} }, { request: toolCall }, { sleep: 50 }, completedItem('t', 'u')],
+        'x/other': [{ reply: {} }, { request: { ...toolCall, id: 2, params: { ...toolCall.params, turnId: 'u2' } } }, { sleep: 50 }, completedItem('t2', 'u2'), completedItem('t', 'u3')],
+        'x/probe': [{ reply: {} }, probe],
+      },
+      {
+        onServerRequest: {
+          'item/tool/call': async (_params, context) => {
+            if (context.requestId === 1) return lateAnswer(reasons)(_params, context) as never;
+            // Request 2: items of the same call id in another thread or turn do not end it.
+            await new Promise((resolve) => setTimeout(resolve, 150));
+            return { contentItems: [{ type: 'inputText', text: context.signal.aborted ? 'aborted' : 'answered' }], success: true };
+          },
+        },
+      },
+    );
+    expect(await idsAnswered(codex, reasons)).toEqual([99]);
+    expect(reasons[0]).toMatch(/completed the tool call without this answer/);
+    const [answer] = await answersTo(codex, 1, () => codex.rawRequest('x/other', {}));
+    expect(answer).toMatchObject({ id: 2, result: { contentItems: [{ text: 'answered' }] } });
+  });
+
   it('writes no answer for a local tool call whose turn ended before the tool returned', async () => {
     const reasons: string[] = [];
     const slow = tool({
