@@ -8,7 +8,7 @@ export type {
   NotificationsOptions,
   RequestOptions,
 } from './session/codex.js';
-export type { CodexConnectOptions } from './session/connect.js';
+export type { CodexConnectOptions, KeepAliveOptions } from './session/connect.js';
 export type { ReconnectEvent, ReconnectOptions } from './session/reconnect.js';
 export type { SignedTokenOptions } from './transport/auth.js';
 export type { WebSocketTlsOptions } from './transport/websocket.js';

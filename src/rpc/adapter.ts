@@ -12,6 +12,12 @@ export interface IncomingNotification {
 /** Sent through vscode-jsonrpc's queue after the last real message, to learn when the queue is empty. */
 export const DRAINED_METHOD = '$/codexSdk/drained';
 
+/**
+ * A server-request answer that is not written at all: the server no longer waits for it (it was
+ * withdrawn, its turn ended, the connection is gone), and codex ignores late answers anyway.
+ */
+export const NO_ANSWER: unique symbol = Symbol('codexSdk.noAnswer');
+
 export interface AdapterEvents {
   notification(message: IncomingNotification): void;
   protocolError(error: ProtocolError): void;
@@ -135,8 +141,9 @@ class BridgeWriter extends AbstractMessageWriter {
     this.#transport = transport;
   }
 
-
   write(message: Message): Promise<void> {
+    // vscode-jsonrpc answers every request it dispatched; an answer nobody waits for stops here.
+    if ((message as { result?: unknown }).result === NO_ANSWER) return Promise.resolve();
     // codex never sends the "jsonrpc" member; leave it out of what we send too.
     const { jsonrpc: _jsonrpc, ...wire } = message;
     if (!this.#transport.send(wire)) return Promise.reject(new Error('The app-server transport is closed'));

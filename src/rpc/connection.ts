@@ -1,7 +1,7 @@
 import { createMessageConnection, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import { AbortError, brand, CodexError, InvalidArgumentError, RequestTimeoutError, TransportClosedError, type ProtocolError } from '../errors.js';
 import type { MessageTransport, TransportEnd } from '../transport/transport.js';
-import { DRAINED_METHOD, TransportBridge, type IncomingNotification, type IncomingResponse, type RequestId } from './adapter.js';
+import { DRAINED_METHOD, NO_ANSWER, TransportBridge, type IncomingNotification, type IncomingResponse, type RequestId } from './adapter.js';
 import { Admission } from './admission.js';
 import { classifyServerError } from './classify.js';
 import { jsonStart } from '../transport/jsonl.js';
@@ -16,7 +16,10 @@ export interface RpcConnectionOptions {
   readonly redact?: ((text: string) => string) | undefined;
   readonly onNotification: (notification: IncomingNotification) => void;
   readonly onProtocolError: (error: ProtocolError) => void;
-  /** Answers a request from the server. Throw a `ServerRequestError` to answer with an error. */
+  /**
+   * Answers a request from the server. Throw a `ServerRequestError` to answer with an error;
+   * resolve with `NO_ANSWER` to write nothing.
+   */
   readonly onServerRequest: (method: string, params: unknown, id: string | number) => Promise<unknown>;
   /** Runs once, after every message read before the end has been delivered. */
   readonly onClose: (error: TransportClosedError) => void;
@@ -30,6 +33,8 @@ export interface CallOptions {
   /** W3C trace context, written as the request's top-level `trace` member (checked by the caller). */
   readonly trace?: TraceContext | undefined;
 }
+
+export { NO_ANSWER };
 
 /** An error answer to a server request, sent as a JSON-RPC error response (`safeAnswer` throws one to refuse). */
 export class ServerRequestError extends CodexError {

@@ -1,6 +1,7 @@
 import { AbortError, InvalidArgumentError } from '../errors.js';
 import { bearerToken, hasControlCharacter, type SignedTokenOptions } from '../transport/auth.js';
 import { parseEndpoint } from '../transport/endpoint.js';
+import type { KeepAliveSettings } from '../transport/keepalive.js';
 import { addSecret } from '../transport/stderr-tail.js';
 import type { MessageTransport } from '../transport/transport.js';
 import { WebSocketTransport, type WebSocketTlsOptions } from '../transport/websocket.js';
@@ -41,9 +42,28 @@ export interface CodexConnectOptions extends CodexSessionOptions {
    * Default false: a drop closes the client.
    */
   readonly reconnect?: boolean | ReconnectOptions | undefined;
+  /**
+   * Pings the server (WebSocket ping frames) so that a connection that silently died (a
+   * half-open TCP connection) ends instead of hanging: when no pong comes in time, the
+   * connection counts as dropped (`TransportClosedError` naming "no pong within N ms", or a
+   * reconnect with `reconnect` on). Default `{ intervalMs: 30000, timeoutMs: 10000 }`;
+   * `false` never pings.
+   */
+  readonly keepAlive?: boolean | KeepAliveOptions | undefined;
+}
+
+/** `keepAlive` option of `Codex.connect()`. */
+export interface KeepAliveOptions {
+  /** Time between pings, in ms. Default 30000. */
+  readonly intervalMs?: number | undefined;
+  /** How long to wait for the pong before the connection counts as lost, in ms. Default 10000. */
+  readonly timeoutMs?: number | undefined;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_KEEP_ALIVE: KeepAliveSettings = { intervalMs: 30_000, timeoutMs: 10_000 };
+/** The longest delay a Node timer takes (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Options of `Codex.start()` that mean nothing for a server someone else started. */
 const SPAWN_ONLY = ['codexPath', 'launchArgs', 'config', 'cwd', 'env', 'commandEnvironment'] as const;
 
@@ -65,6 +85,7 @@ export async function openRemoteTransport(options: CodexConnectOptions): Promise
     if (value !== undefined && !(typeof value === 'number' && value > 0)) throw new InvalidArgumentError(name, `must be a positive number, got ${describe(value)}`);
   };
   positive('connectTimeoutMs');
+  const keepAlive = checkKeepAlive(options.keepAlive);
   const endpoint = parseEndpoint(options.url, options.codexHome);
   const headers = checkHeaders(options.headers);
   checkObject(options.tls, 'tls');
@@ -101,6 +122,7 @@ export async function openRemoteTransport(options: CodexConnectOptions): Promise
     tls: options.tls,
     handshakeTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     signal,
+    keepAlive,
   });
   return { transport, secrets };
 }
@@ -111,6 +133,24 @@ export async function redial(options: CodexConnectOptions, parts: ClientParts, s
   const { transport, secrets } = await openRemoteTransport({ ...options, signal, onWarning: () => undefined });
   for (const secret of secrets) addSecret(parts.secrets, secret);
   return transport;
+}
+
+/** The keep-alive settings, or undefined for none; `InvalidArgumentError` for anything else. */
+export function checkKeepAlive(value: unknown): KeepAliveSettings | undefined {
+  if (value === false) return undefined;
+  if (value === undefined || value === true) return DEFAULT_KEEP_ALIVE;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidArgumentError('keepAlive', `must be true, false or an object { intervalMs, timeoutMs }, got ${describe(value)}`);
+  }
+  const ms = (name: keyof KeepAliveOptions): number => {
+    const n = (value as KeepAliveOptions)[name];
+    if (n === undefined) return DEFAULT_KEEP_ALIVE[name];
+    if (typeof n !== 'number' || !(n > 0) || n > MAX_TIMER_MS) {
+      throw new InvalidArgumentError(`keepAlive.${name}`, `must be a positive number of milliseconds, at most ${MAX_TIMER_MS}, got ${describe(n)}`);
+    }
+    return n;
+  };
+  return { intervalMs: ms('intervalMs'), timeoutMs: ms('timeoutMs') };
 }
 
 function checkHeaders(value: unknown): Record<string, string> {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, ProtocolError } from '../errors.js';
 import { SERVER_REQUEST_METHODS, type ServerRequestMap, type ServerRequestMethod } from '../generated/methods.js';
-import { ServerRequestError } from '../rpc/connection.js';
+import { NO_ANSWER, ServerRequestError } from '../rpc/connection.js';
 import { serverRequestParamsMismatch, serverResponseMismatch } from '../rpc/validation.js';
 import { LINE_START_CHARS } from '../transport/jsonl.js';
 
@@ -19,7 +19,9 @@ export interface ServerRequestContext<M extends ServerRequestMethod = ServerRequ
    * sent), the server withdrew the request (`serverRequest/resolved`, e.g. another client
    * answered first), the request's turn ended or was interrupted, the connection dropped (with
    * `reconnect`, the server sends the request again, with the same id, to the new connection), or
-   * the client closed.
+   * the client closed. Once it fired, the handler's own answer is never sent: after the deadline
+   * (or when the SDK gave up waiting for the turn) the safe answer goes instead; otherwise nothing
+   * is written, since the server no longer reads it.
    */
   readonly signal: AbortSignal;
 }
@@ -88,10 +90,18 @@ export interface DispatcherOptions {
   readonly answerFirst?: ((method: string, params: unknown) => Promise<unknown> | undefined) | undefined;
 }
 
-/** A handler still running. */
-interface Running {
+/** A server request still waiting for its answer. */
+interface Pending {
   readonly controller: AbortController;
+  readonly threadId: string | undefined;
   readonly turnId: string | undefined;
+  /** For `item/tool/call`: the call id, which its `dynamicToolCall` item carries. */
+  readonly callId: string | undefined;
+  /**
+   * Set when the server no longer waits for the answer (withdrawn, turn over, connection gone):
+   * whatever the handler returns then is dropped, not written.
+   */
+  unwanted: boolean;
 }
 
 /**
@@ -99,17 +109,20 @@ interface Running {
  * enforces the handler's deadline, and falls back to the safe answer when a handler throws or is
  * late. Handlers run concurrently with message reading: a slow one never blocks other messages.
  * A handler's `signal` fires when its answer can no longer matter: the deadline passed, the server
- * withdrew the request (`serverRequest/resolved`), its turn ended, or the client closed.
+ * withdrew the request (`serverRequest/resolved`), its turn ended, or the client closed. Only a
+ * passed deadline (or a turn the SDK gave up on) still writes the safe answer; otherwise nothing
+ * is written, since the server no longer reads it.
  */
 export class ServerRequestDispatcher {
   readonly #options: DispatcherOptions;
-  readonly #running = new Map<string | number, Running>();
+  readonly #running = new Map<string | number, Pending>();
   #closed = false;
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
   }
 
+  /** The answer to write, or `NO_ANSWER` when the server no longer waits for one. */
   async handle(method: string, params: unknown, requestId: string | number): Promise<unknown> {
     // A handler is only ever given params of the shape its type promises.
     const badParams = serverRequestParamsMismatch(method, params);
@@ -123,12 +136,27 @@ export class ServerRequestDispatcher {
       );
       return safeAnswer(method, params);
     }
+    if (this.#closed) return NO_ANSWER;
+    const ids = idsOf(params);
+    const pending: Pending = { controller: new AbortController(), threadId: ids.threadId, turnId: ids.turnId, callId: method === 'item/tool/call' ? callIdOf(params) : undefined, unwanted: false };
+    this.#running.set(requestId, pending);
+    try {
+      const answer = await this.#answer(method, params, requestId, ids, pending.controller);
+      return pending.unwanted ? NO_ANSWER : answer;
+    } catch (refusal) {
+      // The safe answer of some methods is an error: it is not written either.
+      if (pending.unwanted) return NO_ANSWER;
+      throw refusal;
+    } finally {
+      if (this.#running.get(requestId) === pending) this.#running.delete(requestId);
+    }
+  }
+
+  async #answer(method: string, params: unknown, requestId: string | number, ids: Ids, controller: AbortController): Promise<unknown> {
     const first = this.#options.answerFirst?.(method, params);
     if (first !== undefined) return first;
-    const ids = idsOf(params);
     const handler = this.#handlerFor(method, ids.threadId, ids.turnId);
-    if (handler === undefined || this.#closed) return safeAnswer(method, params);
-    const controller = new AbortController();
+    if (handler === undefined) return safeAnswer(method, params);
     const context: ServerRequestContext = {
       method: method as ServerRequestMethod,
       requestId,
@@ -136,8 +164,6 @@ export class ServerRequestDispatcher {
       turnId: ids.turnId,
       signal: controller.signal,
     };
-    const running: Running = { controller, turnId: ids.turnId };
-    this.#running.set(requestId, running);
     const unhold = ids.turnId === undefined ? undefined : this.#options.holdTurn?.(ids.turnId);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -185,41 +211,57 @@ export class ServerRequestDispatcher {
     } finally {
       clearTimeout(timer);
       unhold?.();
-      if (this.#running.get(requestId) === running) this.#running.delete(requestId);
     }
     return answer === undefined || answer === CANCELLED ? safeAnswer(method, params) : answer;
   }
 
-  /** Server notifications that end pending requests: `serverRequest/resolved`, `turn/completed`. */
+  /**
+   * Server notifications that end pending requests: `serverRequest/resolved`, `turn/completed`,
+   * and the `item/completed` of a dynamic tool call the server finished without this answer.
+   */
   observe(notification: { readonly method: string; readonly params?: unknown }): void {
     if (this.#running.size === 0) return;
     if (notification.method === 'serverRequest/resolved') {
       const { requestId } = (notification.params ?? {}) as { requestId?: unknown };
       if (typeof requestId === 'string' || typeof requestId === 'number') {
-        this.#running.get(requestId)?.controller.abort(new Error('the server withdrew the request (serverRequest/resolved)'));
+        const pending = this.#running.get(requestId);
+        if (pending !== undefined) unwanted(pending, 'the server withdrew the request (serverRequest/resolved)');
       }
     } else if (notification.method === 'turn/completed') {
       const turn = (notification.params as { turn?: { id?: unknown } | undefined } | undefined)?.turn;
-      if (typeof turn?.id === 'string') this.endTurn(turn.id);
+      if (typeof turn?.id !== 'string') return;
+      for (const pending of this.#running.values()) if (pending.turnId === turn.id) unwanted(pending, `turn ${turn.id} ended`);
+    } else if (notification.method === 'item/completed') {
+      const { item, threadId, turnId } = (notification.params ?? {}) as { item?: { type?: unknown; id?: unknown }; threadId?: unknown; turnId?: unknown };
+      if (item?.type !== 'dynamicToolCall' || typeof item.id !== 'string') return;
+      // Call ids come from the model: only the same turn of the same thread means the same call.
+      for (const pending of this.#running.values()) {
+        if (pending.callId === item.id && pending.turnId === turnId && pending.threadId === threadId) {
+          unwanted(pending, 'the server completed the tool call without this answer');
+        }
+      }
     }
   }
 
-  /** The turn ended (or the SDK stopped waiting for it): its handlers' signals fire. */
+  /**
+   * The SDK stopped waiting for the turn (it did not confirm an interrupt in time): its handlers'
+   * signals fire, and the safe answer is sent, since the server may still wait for one.
+   */
   endTurn(turnId: string): void {
-    for (const running of this.#running.values()) {
-      if (running.turnId === turnId) running.controller.abort(new Error(`turn ${turnId} ended`));
+    for (const pending of this.#running.values()) {
+      if (pending.turnId === turnId) pending.controller.abort(new Error(`turn ${turnId} ended`));
     }
   }
 
   /** The connection was lost (the client reconnects): its requests can no longer be answered, their handlers' signals fire. */
   dropAll(reason: string): void {
-    for (const running of this.#running.values()) running.controller.abort(new Error(reason));
+    for (const pending of this.#running.values()) unwanted(pending, reason);
   }
 
-  /** The client closed: every handler's signal fires, no deadline outlives the client, nothing more is reported. */
+  /** The client closed: every handler's signal fires, no deadline outlives the client, nothing more is reported or written. */
   close(): void {
     this.#closed = true;
-    for (const running of this.#running.values()) running.controller.abort(new Error('the client closed'));
+    for (const pending of this.#running.values()) unwanted(pending, 'the client closed');
   }
 
   /** The turn's handler, else the thread's, else the client's; for unknown methods, `onUnknown`. */
@@ -236,13 +278,29 @@ export class ServerRequestDispatcher {
 
 const CANCELLED: unique symbol = Symbol('cancelled');
 
-function idsOf(params: unknown): { threadId: string | undefined; turnId: string | undefined } {
+/** Nobody waits for the answer any more: it is dropped, and the handler is told to stop. */
+function unwanted(pending: Pending, reason: string): void {
+  pending.unwanted = true;
+  pending.controller.abort(new Error(reason));
+}
+
+interface Ids {
+  readonly threadId: string | undefined;
+  readonly turnId: string | undefined;
+}
+
+function idsOf(params: unknown): Ids {
   if (typeof params !== 'object' || params === null) return { threadId: undefined, turnId: undefined };
   const { threadId, turnId, conversationId } = params as Record<string, unknown>;
   return {
     threadId: typeof threadId === 'string' ? threadId : typeof conversationId === 'string' ? conversationId : undefined,
     turnId: typeof turnId === 'string' ? turnId : undefined,
   };
+}
+
+function callIdOf(params: unknown): string | undefined {
+  const callId = typeof params === 'object' && params !== null ? (params as { callId?: unknown }).callId : undefined;
+  return typeof callId === 'string' ? callId : undefined;
 }
 
 /** The first characters of `value` as JSON, or undefined when it cannot be written (too deep). */

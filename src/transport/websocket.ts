@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { AbortError, AuthenticationError, ConnectionError, ProtocolError } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
 import { LINE_START_CHARS } from './jsonl.js';
+import { Heartbeat, type KeepAliveSettings } from './keepalive.js';
 import type { MessageTransport, TransportEnd, TransportHandlers } from './transport.js';
 
 /** TLS settings for `wss://`: a private CA, a client certificate, the name to verify. */
@@ -19,6 +20,8 @@ export interface WebSocketTransportOptions {
   /** How long the TCP connect plus the HTTP upgrade may take. */
   readonly handshakeTimeoutMs: number;
   readonly signal: AbortSignal | undefined;
+  /** Ping the server, and drop the connection when it stops answering; undefined: never ping. */
+  readonly keepAlive?: KeepAliveSettings | undefined;
 }
 
 /** How long `close()` waits for the closing handshake before dropping the socket. */
@@ -42,6 +45,9 @@ export class WebSocketTransport implements MessageTransport {
   #early: { data: Buffer; binary: boolean }[] = [];
   #end: TransportEnd | undefined;
   #lastError: Error | undefined;
+  /** Set when the client itself dropped the connection (no pong): the reason its end gives. */
+  #dropReason: string | undefined;
+  #heartbeat: Heartbeat | undefined;
   #closing: Promise<void> | undefined;
   readonly #closed: Promise<void>;
 
@@ -52,10 +58,12 @@ export class WebSocketTransport implements MessageTransport {
     // An 'error' without a listener would be thrown; a 'close' always follows it.
     socket.on('error', (error) => (this.#lastError = error));
     socket.on('message', (data: Buffer, binary: boolean) => {
+      this.#heartbeat?.heard();
       if (this.#handlers === undefined) this.#early.push({ data, binary });
       else this.#deliver(data, binary);
     });
     socket.once('close', (code: number, reason: Buffer) => {
+      this.#heartbeat?.stop();
       this.#end = this.#endInfo(code, reason.toString('utf8'));
       this.#handlers?.end(this.#end);
     });
@@ -87,7 +95,10 @@ export class WebSocketTransport implements MessageTransport {
         signal?.removeEventListener('abort', onAbort);
         socket.off('open', onOpen);
         socket.off('error', onError);
-        if (error === undefined) return resolve(transport);
+        if (error === undefined) {
+          if (options.keepAlive !== undefined) transport.#beat(options.keepAlive);
+          return resolve(transport);
+        }
         socket.terminate();
         reject(error);
       };
@@ -109,6 +120,14 @@ export class WebSocketTransport implements MessageTransport {
           );
         }, (error: unknown) => settle(new ConnectionError(endpoint.display, String(error))));
       });
+    });
+  }
+
+  #beat(settings: KeepAliveSettings): void {
+    this.#heartbeat = new Heartbeat(this.#socket, settings, (reason) => {
+      // A half-open connection never closes by itself: end it here, like any other drop.
+      this.#dropReason = reason;
+      this.#socket.terminate();
     });
   }
 
@@ -159,6 +178,7 @@ export class WebSocketTransport implements MessageTransport {
   /** Sends a normal close, waits for the server's answer (at most 2 s), then drops the socket. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#heartbeat?.stop();
       if (this.#end !== undefined) return;
       this.#socket.close(1000, 'client closed');
       const timer = setTimeout(() => this.#socket.terminate(), CLOSE_GRACE_MS);
@@ -173,7 +193,7 @@ export class WebSocketTransport implements MessageTransport {
     let text: string;
     if (this.#closing !== undefined) text = 'The client was closed';
     else {
-      const why = this.#lastError !== undefined ? describeError(this.#lastError) : reason ? `code ${code}, ${JSON.stringify(reason)}` : `code ${code}`;
+      const why = this.#dropReason ?? (this.#lastError !== undefined ? describeError(this.#lastError) : reason ? `code ${code}, ${JSON.stringify(reason)}` : `code ${code}`);
       text = `The connection to the app-server was lost (${why})`;
     }
     return { reason: text, exitCode: null, signal: null, stderrTail: '', url };

@@ -4,7 +4,7 @@ import tls from 'node:tls';
 
 /**
  * A proxy in front of a `ws://` or `unix://` app-server that a test can cut (drop every socket),
- * hold shut, point at another server, or cut when the client sends a given request.
+ * hold shut, freeze, point at another server, or cut when the client sends a given request.
  */
 export interface CutProxy extends AsyncDisposable {
   /**
@@ -23,6 +23,17 @@ export interface CutProxy extends AsyncDisposable {
    * `match` accepts is not forwarded, and its connection is cut. Resolves with that message.
    */
   cutOnClientMessage(match: (message: { method?: unknown }) => boolean): Promise<{ method?: unknown }>;
+  /**
+   * A black hole, like a half-open connection or a partition: from now on nothing is forwarded
+   * either way and nothing is closed, on open connections and on new ones (which get no upgrade
+   * answer). Neither side learns anything.
+   */
+  freeze(): void;
+  /**
+   * Ends the freeze: the frozen connections are destroyed (the peers' resets finally get
+   * through), and new connections are forwarded again.
+   */
+  thaw(): void;
   /** Connections accepted so far. */
   readonly accepted: number;
 }
@@ -42,6 +53,13 @@ function upstreamOf(target: string): Upstream {
   return { host: hostname, port: Number(port) };
 }
 
+/** One relayed connection; a frozen one swallows data and closes. */
+interface Link {
+  readonly client: net.Socket;
+  readonly upstream: net.Socket;
+  frozen: boolean;
+}
+
 interface Trap {
   match: (message: { method?: unknown }) => boolean;
   resolve: (message: { method?: unknown }) => void;
@@ -50,7 +68,9 @@ interface Trap {
 export async function cutProxy(target: string, options: CutProxyOptions = {}): Promise<CutProxy> {
   let upstreamAt = upstreamOf(target);
   const sockets = new Set<net.Socket>();
+  const links = new Set<Link>();
   let shut = false;
+  let frozen = false;
   let accepted = 0;
   let trap: Trap | undefined;
   const relay = (client: net.Socket): void => {
@@ -59,24 +79,41 @@ export async function cutProxy(target: string, options: CutProxyOptions = {}): P
       return;
     }
     accepted++;
-    const upstream = 'path' in upstreamAt ? net.connect(upstreamAt.path) : net.connect(upstreamAt.port, upstreamAt.host);
+    // While frozen, a new connection reaches nothing: the client's upgrade gets no answer.
+    const upstream = frozen ? new net.Socket() : 'path' in upstreamAt ? net.connect(upstreamAt.path) : net.connect(upstreamAt.port, upstreamAt.host);
+    const link: Link = { client, upstream, frozen };
+    links.add(link);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => undefined);
     }
-    watchClient(client, upstream);
-    upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+    watchClient(link);
+    // Forwarded by hand rather than piped, so that a frozen link swallows data and closes.
+    upstream.on('data', (chunk: Buffer) => {
+      if (!link.frozen) client.write(chunk);
+    });
+    upstream.on('end', () => {
+      if (!link.frozen) client.end();
+    });
+    client.on('close', () => {
+      if (!link.frozen) upstream.destroy();
+      if (client.destroyed && upstream.destroyed) links.delete(link);
+    });
+    upstream.on('close', () => {
+      if (!link.frozen) client.destroy();
+      if (client.destroyed && upstream.destroyed) links.delete(link);
+    });
   };
   const server = options.tls !== undefined ? tls.createServer(options.tls, relay) : net.createServer(relay);
   // A client that refuses the certificate ends the handshake: nothing to relay, nothing to report.
   server.on('tlsClientError', () => undefined);
   // Reads what the client sends (to spring the trap) and forwards it unit by unit.
-  const watchClient = (client: net.Socket, upstream: net.Socket): void => {
+  const watchClient = (link: Link): void => {
+    const { client, upstream } = link;
     const reader = new ClientFrames();
     client.on('data', (chunk: Buffer) => {
+      if (link.frozen) return;
       for (const unit of reader.push(chunk)) {
         const current = trap;
         if (current !== undefined && unit.text !== undefined) {
@@ -97,7 +134,9 @@ export async function cutProxy(target: string, options: CutProxyOptions = {}): P
         upstream.write(unit.bytes);
       }
     });
-    client.on('end', () => upstream.end());
+    client.on('end', () => {
+      if (!link.frozen) upstream.end();
+    });
   };
   const socketPath = options.socketPath;
   if (socketPath !== undefined) rmSync(socketPath, { force: true });
@@ -119,6 +158,19 @@ export async function cutProxy(target: string, options: CutProxyOptions = {}): P
     },
     cutOnClientMessage(match) {
       return new Promise((resolve) => (trap = { match, resolve }));
+    },
+    freeze() {
+      frozen = true;
+      for (const link of links) link.frozen = true;
+    },
+    thaw() {
+      frozen = false;
+      for (const link of [...links]) {
+        if (!link.frozen) continue;
+        link.client.destroy();
+        link.upstream.destroy();
+        links.delete(link);
+      }
     },
     get accepted() {
       return accepted;

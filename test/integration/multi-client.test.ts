@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ProtocolError, ThreadItem, TurnHandle } from '../../src/index.js';
 import { reply } from '../../src/testing.js';
+import { WebSocketTransport } from '../../src/transport/websocket.js';
 import { remote } from '../helpers/remote.js';
 
 // Several clients of one real app-server over ws://: a server request answered by one client
@@ -11,9 +12,47 @@ import { remote } from '../helpers/remote.js';
 
 const commandItem = (items: readonly ThreadItem[]) => items.find((item) => item.type === 'commandExecution');
 
+interface Written {
+  readonly id?: unknown;
+  readonly method?: unknown;
+  readonly params?: { clientInfo?: { name?: string } };
+  readonly result?: unknown;
+  readonly error?: unknown;
+}
+
+/**
+ * Records every message each WebSocket connection writes, by the client name its `initialize`
+ * carried (the first message of every connection).
+ */
+function spyOnWrites(): Map<string, Written[]> {
+  const byClient = new Map<string, Written[]>();
+  const byTransport = new WeakMap<object, Written[]>();
+  const send = WebSocketTransport.prototype.send;
+  vi.spyOn(WebSocketTransport.prototype, 'send').mockImplementation(function (this: WebSocketTransport, message: object) {
+    const written = message as Written;
+    let log = byTransport.get(this);
+    if (log === undefined) {
+      log = [];
+      byTransport.set(this, log);
+      byClient.set(written.params?.clientInfo?.name ?? '?', log);
+    }
+    log.push(written);
+    return send.call(this, message);
+  });
+  return byClient;
+}
+
+const responsesTo = (log: readonly Written[] | undefined, id: unknown): Written[] =>
+  (log ?? []).filter((m) => m.method === undefined && m.id === id && ('result' in m || 'error' in m));
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 describe('several clients on one server', () => {
   it('A answers an approval: B’s pending handler is signalled, its late answer dropped quietly; B gets a handle for A’s turn', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sdk-multi-client-'));
+    const writes = spyOnWrites();
     await using env = await remote({ listen: 'ws' });
     let bAsked!: () => void;
     const bWasAsked = new Promise<void>((resolve) => (bAsked = resolve));
@@ -71,6 +110,10 @@ describe('several clients on one server', () => {
     // B held the same request and was told it no longer mattered.
     expect(bSignal.requestId).toBe(aRequestId);
     expect(String((bSignal.reason as Error | undefined)?.message)).toMatch(/serverRequest\/resolved|withdrew/);
+    // On the wire: A answered that id; B wrote nothing for it, neither its late answer nor a safe one.
+    expect(responsesTo(writes.get('client_a'), aRequestId)).toEqual([{ id: aRequestId, result: { decision: 'accept' } }]);
+    expect(writes.get('client_b')?.length).toBeGreaterThan(1);
+    expect(responsesTo(writes.get('client_b'), aRequestId)).toEqual([]);
 
     // B gets a TurnHandle for A's turn and can follow it to the end.
     const foreign = await firstForeign;

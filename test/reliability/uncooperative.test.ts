@@ -138,6 +138,8 @@ describe('reliability: server-request handlers are told when to stop', () => {
   const toolCall = (id: number, turnId = 'u1') => ({
     request: { id, method: 'item/tool/call', params: { threadId: 't', turnId, callId: `c${id}`, tool: 'lookup', arguments: {} } },
   });
+  /** A request the client refuses at once: its answer shows what was written before it. */
+  const PROBE = { request: { id: 99, method: 'brand/new', params: {} } };
   const waitForAbort = (context: ServerRequestContext, reasons: string[]): Promise<never> =>
     new Promise((_, reject) =>
       context.signal.addEventListener('abort', () => {
@@ -146,35 +148,41 @@ describe('reliability: server-request handlers are told when to stop', () => {
       }),
     );
 
-  it('fires the signal when the server withdraws the request (serverRequest/resolved)', async () => {
+  it('fires the signal when the server withdraws the request (serverRequest/resolved), and writes no answer', async () => {
     const reasons: string[] = [];
     const errors: ProtocolError[] = [];
     await using codex = await startFake(
       {
         $echoResponses: true,
         'x/go': [{ reply: {} }, toolCall(5), { sleep: 200 }, { notify: { method: 'serverRequest/resolved', params: { threadId: 't', requestId: 5 } } }],
+        'x/probe': [{ reply: {} }, PROBE],
       },
       { onServerRequest: { 'item/tool/call': (_p, context) => waitForAbort(context, reasons) } },
     );
     codex.on('error', (e) => errors.push(e));
     const echo = answers(codex);
     await codex.rawRequest('x/go', {});
-    const answer = await within(echo.next(), 5_000, 'the answer');
-    expect(answer.id).toBe(5);
+    await eventually(() => reasons.length > 0, 5_000);
     expect(reasons).toEqual([expect.stringContaining('withdrew')]);
+    // Nothing is written for the withdrawn request: the next answer is the probe's.
+    await codex.rawRequest('x/probe', {});
+    expect((await within(echo.next(), 5_000, 'the probe’s answer')).id).toBe(PROBE.request.id);
     expect(errors).toEqual([]);
   });
 
-  it('fires the signal when the request’s turn ends', async () => {
+  it('fires the signal when the request’s turn ends, and writes no answer', async () => {
     const reasons: string[] = [];
     await using codex = await startFake(
-      { $echoResponses: true, 'x/go': [{ reply: {} }, toolCall(6), { sleep: 200 }, completed('u1', 'interrupted')] },
+      { $echoResponses: true, 'x/go': [{ reply: {} }, toolCall(6), { sleep: 200 }, completed('u1', 'interrupted')], 'x/probe': [{ reply: {} }, PROBE] },
       { onServerRequest: { 'item/tool/call': (_p, context) => waitForAbort(context, reasons) } },
     );
     const echo = answers(codex);
     await codex.rawRequest('x/go', {});
-    expect((await within(echo.next(), 5_000, 'the answer')).id).toBe(6);
+    await eventually(() => reasons.length > 0, 5_000);
     expect(reasons).toEqual([expect.stringContaining('u1')]);
+    // The turn is over: nothing is written for its request, the next answer is the probe's.
+    await codex.rawRequest('x/probe', {});
+    expect((await within(echo.next(), 5_000, 'the probe’s answer')).id).toBe(PROBE.request.id);
   });
 
   it('fires the signal at close, and reports no handlerFailed afterwards', async () => {

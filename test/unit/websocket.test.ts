@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AbortError, Codex, ConnectionError, InvalidArgumentError, TransportClosedError, type ProtocolError } from '../../src/index.js';
 import { isLoopback, parseEndpoint } from '../../src/transport/endpoint.js';
+import { Heartbeat } from '../../src/transport/keepalive.js';
 
 // The WebSocket transport and Codex.connect() against an in-process fake server, for what the
 // real app-server never does (bad frames, a dropped socket at a chosen moment) and for the
@@ -13,6 +14,8 @@ interface Fake {
   readonly url: string;
   /** The upgrade requests seen so far. */
   readonly upgrades: IncomingMessage[];
+  /** Pings received, over all connections. */
+  readonly pings: number;
   /** Resolves with the server side of the next connection. */
   nextSocket(): Promise<WebSocket>;
   close(): Promise<void>;
@@ -23,15 +26,20 @@ afterEach(async () => {
   await Promise.all(fakes.splice(0).map((fake) => fake.close()));
 });
 
-/** A WebSocket server that answers `initialize` like codex and hands each connection to the test. */
-async function fakeServer(): Promise<Fake> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+/**
+ * A WebSocket server that answers `initialize` like codex and hands each connection to the test.
+ * With `autoPong: false` it never answers a ping (like a peer behind a dead link).
+ */
+async function fakeServer({ autoPong = true }: { autoPong?: boolean } = {}): Promise<Fake> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong });
+  let pings = 0;
   await new Promise<void>((resolve) => wss.once('listening', resolve));
   const upgrades: IncomingMessage[] = [];
   const waiting: ((socket: WebSocket) => void)[] = [];
   const ready: WebSocket[] = [];
   wss.on('connection', (socket, request) => {
     upgrades.push(request);
+    socket.on('ping', () => pings++);
     socket.on('message', (data) => {
       const message = JSON.parse(data.toString()) as { id?: number; method: string };
       if (message.method === 'initialize') {
@@ -45,6 +53,9 @@ async function fakeServer(): Promise<Fake> {
   const fake: Fake = {
     url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`,
     upgrades,
+    get pings() {
+      return pings;
+    },
     nextSocket: () => {
       const socket = ready.shift();
       return socket ? Promise.resolve(socket) : new Promise((resolve) => waiting.push(resolve));
@@ -152,6 +163,66 @@ describe('WebSocket frames', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('keepAlive', () => {
+  it('drops a connection whose server stops answering pings: pending calls reject with TransportClosedError naming the missing pong', async () => {
+    const fake = await fakeServer({ autoPong: false });
+    const codex = await Codex.connect({ url: fake.url, keepAlive: { intervalMs: 50, timeoutMs: 100 }, onWarning: () => undefined });
+    const closed = new Promise<TransportClosedError>((resolve) => codex.on('close', resolve));
+    // The fake never answers it: without the keepalive it would wait for its 120 s deadline.
+    const error = await codex.request('thread/list', {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransportClosedError);
+    expect((error as Error).message).toContain('no pong within 100 ms');
+    expect((error as Error).message).toContain(fake.url);
+    expect(await closed).toBe(error);
+    expect(codex.closed).toBe(true);
+  });
+
+  it('keeps a connection whose server answers: it pings every interval and stops at close', async () => {
+    const stop = vi.spyOn(Heartbeat.prototype, 'stop');
+    const fake = await fakeServer();
+    // A generous timeout: on a loaded machine a pong may take a while, and this test is not about that.
+    const codex = await Codex.connect({ url: fake.url, keepAlive: { intervalMs: 20, timeoutMs: 2_000 }, onWarning: () => undefined });
+    const until = Date.now() + 10_000;
+    while (fake.pings < 3 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fake.pings).toBeGreaterThanOrEqual(3);
+    expect(codex.closed).toBe(false);
+    await codex.close();
+    expect(stop).toHaveBeenCalled();
+    const after = fake.pings;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(fake.pings).toBe(after);
+    stop.mockRestore();
+  });
+
+  it('has no heartbeat with keepAlive: false, and one by default', async () => {
+    const fake = await fakeServer();
+    // A heartbeat hears every frame the server sends (the initialize answer among them).
+    const heard = vi.spyOn(Heartbeat.prototype, 'heard');
+    const quiet = await Codex.connect({ url: fake.url, keepAlive: false, onWarning: () => undefined });
+    expect(heard).not.toHaveBeenCalled();
+    const byDefault = await Codex.connect({ url: fake.url, onWarning: () => undefined });
+    expect(heard).toHaveBeenCalled();
+    await quiet.close();
+    await byDefault.close();
+    heard.mockRestore();
+  });
+
+  it.each([
+    ['yes', 'keepAlive', /must be true, false or an object/],
+    [null, 'keepAlive', /must be true, false or an object/],
+    [{ intervalMs: 0 }, 'keepAlive.intervalMs', /positive number of milliseconds/],
+    [{ timeoutMs: -5 }, 'keepAlive.timeoutMs', /positive/],
+    [{ intervalMs: Number.NaN }, 'keepAlive.intervalMs', /positive/],
+    [{ timeoutMs: 2 ** 31 }, 'keepAlive.timeoutMs', /at most 2147483647/],
+    [{ intervalMs: '30s' }, 'keepAlive.intervalMs', /positive/],
+  ])('refuses keepAlive %j with InvalidArgumentError before dialling', async (keepAlive, argument, message) => {
+    const error = await Codex.connect({ url: 'ws://127.0.0.1:1', keepAlive: keepAlive as never }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).argument).toBe(argument);
+    expect((error as Error).message).toMatch(message);
   });
 });
 

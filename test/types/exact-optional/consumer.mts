@@ -72,6 +72,7 @@ export async function connectShapes(): Promise<void> {
     codexHome: maybe.path,
     connectTimeoutMs: maybe.ms,
     signedToken: { secret: maybe.token, ttlSeconds: maybe.ms },
+    keepAlive: { intervalMs: maybe.ms, timeoutMs: maybe.ms },
     signal: maybe.signal,
   };
   await using codex = await Codex.connect(options);
