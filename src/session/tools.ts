@@ -291,7 +291,10 @@ export class ToolRegistry {
         if (call.turnId === turn.id) call.controller.abort(new ToolCallCancelled(`turn ${turn.id} ended (${turn.status}) before the tool answered`));
       }
     } else if (notification.method === 'item/completed' && notification.params.item.type === 'dynamicToolCall') {
-      this.#calls.get(notification.params.item.id)?.controller.abort(new ToolCallCancelled('the server completed the call without this answer'));
+      // Call ids are the model's: another thread or turn can reuse one.
+      const { threadId, turnId, item } = notification.params;
+      const call = this.#calls.get(item.id);
+      if (call?.threadId === threadId && call.turnId === turnId) call.controller.abort(new ToolCallCancelled('the server completed the call without this answer'));
     }
   }
 

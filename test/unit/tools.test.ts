@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { InvalidArgumentError, tool, toolNamespace, type LocalTool } from '../../src/index.js';
+import type { Notification } from '../../src/index.js';
 import { ToolRegistry, toDynamicTools, toContentItems } from '../../src/session/tools.js';
 
 // Everything the server would refuse, or silently drop, is refused before anything is sent.
@@ -95,6 +96,22 @@ describe('ToolRegistry', () => {
     registry.closeAll(new Error('client closed'));
     await expect(answer).resolves.toEqual({ success: false, contentItems: [{ type: 'inputText', text: 'get was cancelled: client closed' }] });
     expect(signal?.aborted).toBe(true);
+  });
+
+  it('ends a running call when its own item completes, not when another thread or turn reuses its call id', async () => {
+    const registry = new ToolRegistry({ timeoutMs: 60_000, redact: (t) => t });
+    let signal: AbortSignal | undefined;
+    registry.attach('th', [make('get', { execute: (_a: unknown, c: { signal: AbortSignal }) => ((signal = c.signal), new Promise(() => undefined)) } as never)]);
+    const answer = registry.handle(params)!;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const completed = (threadId: string, turnId: string) =>
+      ({ method: 'item/completed', params: { threadId, turnId, item: { type: 'dynamicToolCall', id: 'c1' } } }) as unknown as Notification;
+    registry.observe(completed('other-thread', 'tu'));
+    registry.observe(completed('th', 'other-turn'));
+    expect(signal?.aborted).toBe(false);
+    registry.observe(completed('th', 'tu'));
+    expect(signal?.aborted).toBe(true);
+    await expect(answer).resolves.toMatchObject({ success: false });
   });
 
   it('maps what execute returns to content items', () => {
