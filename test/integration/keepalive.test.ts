@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { RequestTimeoutError, TransportClosedError, type Codex, type ReconnectEvent } from '../../src/index.js';
+import { RequestTimeoutError, TransportClosedError, type ReconnectEvent } from '../../src/index.js';
 import { output, reply } from '../../src/testing.js';
 import { cutProxy } from '../helpers/cut-proxy.js';
 import { within } from '../helpers/reliability.js';
 import { remote } from '../helpers/remote.js';
+import { once } from '../helpers/events.js';
 
 // keepAlive against the real app-server: it answers WebSocket pings (over TCP and a Unix socket),
 // and a connection that silently stops carrying anything (a proxy of the test's own turned into a
@@ -15,14 +16,6 @@ import { remote } from '../helpers/remote.js';
 // the timeout is generous: the tests assert that a silent connection ends and why, not how fast.
 const KEEP_ALIVE = { intervalMs: 200, timeoutMs: 2_000 } as const;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-const once = <T>(codex: Codex, event: 'disconnected' | 'reconnect' | 'close'): Promise<T> =>
-  new Promise((resolve) => {
-    const off = codex.on(event, (payload) => {
-      off();
-      resolve(payload as T);
-    });
-  });
 
 afterEach(() => {
   vi.restoreAllMocks();

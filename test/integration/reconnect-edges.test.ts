@@ -8,7 +8,6 @@ import {
   tool,
   TransportClosedError,
   type Codex,
-  type Notification,
   type ReconnectEvent,
   type ServerRequestContext,
   type ThreadItem,
@@ -18,6 +17,7 @@ import {
 import { output, reply } from '../../src/testing.js';
 import { cutProxy } from '../helpers/cut-proxy.js';
 import { remote, type Remote } from '../helpers/remote.js';
+import { agentMessages, collect, once, storedAsEnded } from '../helpers/events.js';
 
 // The edges of `reconnect`, on the real app-server behind a proxy of the test's own: a refused
 // token, a Unix socket, a second drop while resuming, a thread that cannot be resumed, server
@@ -25,34 +25,7 @@ import { remote, type Remote } from '../helpers/remote.js';
 
 const RECONNECT = { minDelayMs: 20, maxDelayMs: 100 } as const;
 
-async function collect(turn: AsyncIterable<Notification>): Promise<Notification[]> {
-  const seen: Notification[] = [];
-  for await (const n of turn) seen.push(n);
-  return seen;
-}
-
-const once = <T>(codex: Codex, event: 'disconnected' | 'reconnect' | 'close'): Promise<T> =>
-  new Promise((resolve) => {
-    const off = codex.on(event, (payload) => {
-      off();
-      resolve(payload as T);
-    });
-  });
-
-const messages = (notifications: readonly Notification[]): string[] =>
-  notifications.flatMap((n) => (n.method === 'item/completed' && n.params.item.type === 'agentMessage' ? [n.params.item.text] : []));
-
 const agentTexts = (items: readonly ThreadItem[]): string[] => items.flatMap((i) => (i.type === 'agentMessage' ? [i.text] : []));
-
-/** Waits until the server stored `turnId` as ended, asking over a direct connection. */
-async function storedAsEnded(observer: Codex, threadId: string, turnId: string): Promise<void> {
-  for (;;) {
-    const { thread } = await observer.request('thread/read', { threadId, includeTurns: true });
-    const turn = thread.turns.find((t) => t.id === turnId);
-    if (turn !== undefined && turn.status !== 'inProgress') return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** A thread with one finished turn (resumable), then a turn left hanging in the model. */
 async function hangingTurn(env: Remote, codex: Codex, options: Parameters<Codex['threadStart']>[0] = {}) {
@@ -116,7 +89,7 @@ describe('reconnect over unix://', () => {
     const final = await result;
     expect(final.status).toBe('completed');
     expect(agentTexts(final.items)).toEqual(['before the cut', 'after the cut']);
-    expect(messages(await seen)).toEqual(['before the cut', 'after the cut']);
+    expect(agentMessages(await seen)).toEqual(['before the cut', 'after the cut']);
     expect(proxy.accepted).toBe(2);
   });
 });

@@ -2,43 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TransportClosedError, type Codex, type Notification, type ReconnectEvent, type TurnHandle } from '../../src/index.js';
+import { TransportClosedError, type ReconnectEvent, type TurnHandle } from '../../src/index.js';
 import { output, reply } from '../../src/testing.js';
 import { cutProxy } from '../helpers/cut-proxy.js';
-import { remote, type Remote } from '../helpers/remote.js';
+import { remote } from '../helpers/remote.js';
+import { agentMessages, collect, once, storedAsEnded } from '../helpers/events.js';
 
 // A connection to the real app-server over ws:// cut mid-turn by a TCP proxy of the test's own:
 // without `reconnect` the client closes; with it, the running turn goes on across the gap.
-
-async function collect(turn: AsyncIterable<Notification>): Promise<Notification[]> {
-  const seen: Notification[] = [];
-  for await (const n of turn) seen.push(n);
-  return seen;
-}
-
-const once = <T>(codex: Codex, event: 'disconnected' | 'reconnect' | 'close'): Promise<T> =>
-  new Promise((resolve) => {
-    const off = codex.on(event, (payload) => {
-      off();
-      resolve(payload as T);
-    });
-  });
-
-/** Waits until the server stored `turnId` as ended, asking over a second, direct connection. */
-async function storedAsEnded(env: Remote, threadId: string, turnId: string): Promise<void> {
-  const observer = await env.connect();
-  for (;;) {
-    const { thread } = await observer.request('thread/read', { threadId, includeTurns: true });
-    const turn = thread.turns.find((t) => t.id === turnId);
-    if (turn !== undefined && turn.status !== 'inProgress') return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const messages = (notifications: readonly Notification[]): string[] =>
-  notifications.flatMap((n) =>
-    n.method === 'item/completed' && n.params.item.type === 'agentMessage' ? [n.params.item.text] : [],
-  );
 
 describe('a connection cut mid-turn', () => {
   it('without reconnect: the turn and pending calls reject with TransportClosedError and the client closes', async () => {
@@ -90,7 +61,7 @@ describe('a connection cut mid-turn', () => {
       'before the cut',
       'after the cut',
     ]);
-    expect(messages(notifications)).toEqual(['before the cut', 'after the cut']);
+    expect(agentMessages(notifications)).toEqual(['before the cut', 'after the cut']);
     // The client works on after the reconnect.
     env.model.enqueue(reply.message('again'));
     expect((await thread.run('two')).finalResponse).toBe('again');
@@ -115,7 +86,7 @@ describe('a connection cut mid-turn', () => {
     await disconnected;
     // The turn finishes while nobody is connected.
     env.model.releaseHanging();
-    await storedAsEnded(env, thread.id, turn.id);
+    await storedAsEnded(await env.connect(), thread.id, turn.id);
     const reconnected = once<ReconnectEvent>(codex, 'reconnect');
     proxy.shut(false);
     const event = await reconnected;
@@ -125,7 +96,7 @@ describe('a connection cut mid-turn', () => {
     expect(final.finalResponse).toBe('in the gap');
     const notifications = await seen;
     expect(notifications.at(-1)?.method).toBe('turn/completed');
-    expect(messages(notifications)).toEqual(['before the cut', 'in the gap']);
+    expect(agentMessages(notifications)).toEqual(['before the cut', 'in the gap']);
   });
 });
 

@@ -16,16 +16,11 @@ import {
 } from '../../src/index.js';
 import { output, reply } from '../../src/testing.js';
 import { remote } from '../helpers/remote.js';
+import { collect } from '../helpers/events.js';
 
 // Codex.connect() against the real binary listening on a loopback port (capability token) and
 // on a Unix socket: the session layer's core cases over both, then auth, a server killed
 // mid-turn, two clients on one server, and the signed-bearer-token mode.
-
-async function collect(turn: AsyncIterable<Notification>): Promise<Notification[]> {
-  const seen: Notification[] = [];
-  for await (const n of turn) seen.push(n);
-  return seen;
-}
 
 const commandItem = (items: readonly ThreadItem[]) => items.find((item) => item.type === 'commandExecution');
 

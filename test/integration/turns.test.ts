@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AbortError, reduceTurn, initialTurnState, turnIdOf, type Notification, type TurnHandle } from '../../src/index.js';
+import { AbortError, reduceTurn, initialTurnState, turnIdOf, type TurnHandle } from '../../src/index.js';
 import { output, reply } from '../../src/testing.js';
 import { delayedAnswers, scripted } from '../helpers/scripted.js';
+import { collect } from '../helpers/events.js';
 
 // Turns as users drive them: `for await` over a turn, run(), text(), control. Real binary,
 // scripted model.
-
-async function collect(turn: AsyncIterable<Notification>): Promise<Notification[]> {
-  const seen: Notification[] = [];
-  for await (const n of turn) seen.push(n);
-  return seen;
-}
 
 async function collectText(turn: TurnHandle): Promise<string> {
   let text = '';
