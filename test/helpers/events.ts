@@ -1,4 +1,4 @@
-import type { Codex, Notification } from '../../src/index.js';
+import type { Codex, Notification, Thread, TurnHandle } from '../../src/index.js';
 
 /** Every notification of a turn (or any stream), in order, once it ends. */
 export async function collect(stream: AsyncIterable<Notification>): Promise<Notification[]> {
@@ -30,4 +30,11 @@ export async function storedAsEnded(observer: Codex, threadId: string, turnId: s
     if (turn !== undefined && turn.status !== 'inProgress') return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The first turn `thread.turns()` hands out (one started elsewhere), or undefined if the thread ends first. */
+export async function firstTurnOf(thread: Thread): Promise<TurnHandle | undefined> {
+  // turns() is called before the first await: no turn that starts after this call is missed.
+  for await (const handle of thread.turns()) return handle;
+  return undefined;
 }

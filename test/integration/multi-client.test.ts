@@ -2,10 +2,11 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ProtocolError, ThreadItem, TurnHandle } from '../../src/index.js';
+import type { ProtocolError, ThreadItem } from '../../src/index.js';
 import { reply } from '../../src/testing.js';
 import { WebSocketTransport } from '../../src/transport/websocket.js';
 import { remote } from '../helpers/remote.js';
+import { firstTurnOf } from '../helpers/events.js';
 
 // Several clients of one real app-server over ws://: a server request answered by one client
 // withdraws it from the others, and turns one client starts reach the others' thread.turns().
@@ -92,11 +93,7 @@ describe('several clients on one server', () => {
     await threadOfA.run('one');
     const threadOfB = await b.threadResume(threadOfA.id);
 
-    const handles = threadOfB.turns();
-    const firstForeign = (async (): Promise<TurnHandle | undefined> => {
-      for await (const handle of handles) return handle;
-      return undefined;
-    })();
+    const firstForeign = firstTurnOf(threadOfB);
 
     env.model.enqueue(
       reply.shell('touch shared.txt', { extraArguments: { sandbox_permissions: 'require_escalated', justification: 'write a file' } }),

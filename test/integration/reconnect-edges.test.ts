@@ -12,12 +12,11 @@ import {
   type ServerRequestContext,
   type ThreadItem,
   type ToolCallContext,
-  type TurnHandle,
 } from '../../src/index.js';
 import { output, reply } from '../../src/testing.js';
 import { cutProxy } from '../helpers/cut-proxy.js';
 import { remote, type Remote } from '../helpers/remote.js';
-import { agentMessages, collect, once, storedAsEnded } from '../helpers/events.js';
+import { agentMessages, collect, firstTurnOf, once, storedAsEnded } from '../helpers/events.js';
 
 // The edges of `reconnect`, on the real app-server behind a proxy of the test's own: a refused
 // token, a Unix socket, a second drop while resuming, a thread that cannot be resumed, server
@@ -259,21 +258,23 @@ describe('reconnect: server requests and local tools pending at the drop', () =>
   });
 });
 
+/** Client A on the server, client B through the proxy with reconnect, both on A's thread after its first turn. */
+async function sharedThread(env: Remote, proxyUrl: string) {
+  const a = await env.connect();
+  const b = await env.connect({ url: proxyUrl, reconnect: RECONNECT });
+  const threadOfA = await a.threadStart();
+  env.model.enqueue(reply.message('first'));
+  await threadOfA.run('one');
+  const threadOfB = await b.threadResume(threadOfA.id);
+  return { a, b, threadOfA, threadOfB };
+}
+
 describe('reconnect: another client’s turn that ends during the gap', () => {
   it('the handle from thread.turns() gets the recovered turn/completed, and the next thread.turn() runs', async () => {
     await using env = await remote({ listen: 'ws' });
     await using proxy = await cutProxy(env.server.url);
-    const a = await env.connect();
-    const b = await env.connect({ url: proxy.url, reconnect: RECONNECT });
-    const threadOfA = await a.threadStart();
-    env.model.enqueue(reply.message('first'));
-    await threadOfA.run('one');
-    const threadOfB = await b.threadResume(threadOfA.id);
-    const handles = threadOfB.turns();
-    const firstForeign = (async (): Promise<TurnHandle | undefined> => {
-      for await (const handle of handles) return handle;
-      return undefined;
-    })();
+    const { b, threadOfA, threadOfB } = await sharedThread(env, proxy.url);
+    const firstForeign = firstTurnOf(threadOfB);
     env.model.enqueue(reply.hang({ before: [output.message('before the cut')], after: [output.message('in the gap')] }));
     const turnOfA = await threadOfA.turn('long task');
     const resultOfA = turnOfA.run();
@@ -307,17 +308,8 @@ describe('reconnect: another client’s turn that starts during the gap', () => 
   it('is handed out by thread.turns() after the reconnect, and this client’s next turn waits for it', async () => {
     await using env = await remote({ listen: 'ws' });
     await using proxy = await cutProxy(env.server.url);
-    const a = await env.connect();
-    const b = await env.connect({ url: proxy.url, reconnect: RECONNECT });
-    const threadOfA = await a.threadStart();
-    env.model.enqueue(reply.message('first'));
-    await threadOfA.run('one');
-    const threadOfB = await b.threadResume(threadOfA.id);
-    const handles = threadOfB.turns();
-    const firstForeign = (async (): Promise<TurnHandle | undefined> => {
-      for await (const handle of handles) return handle;
-      return undefined;
-    })();
+    const { a, b, threadOfA, threadOfB } = await sharedThread(env, proxy.url);
+    const firstForeign = firstTurnOf(threadOfB);
     const disconnected = once<TransportClosedError>(b, 'disconnected');
     proxy.shut(true);
     proxy.cut();
